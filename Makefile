@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py run_embedded
 
 lint: install

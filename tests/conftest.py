@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.test import Client
 
 from practice.celery import app as celery_app
+from practice.models import Membership, Practice, User
+from tests.factories import MembershipFactory, PracticeFactory
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
@@ -83,3 +86,78 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# Personas -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def practice(db: None) -> Practice:
+    return PracticeFactory.create(name="Riverside Counselling", slug="riverside")
+
+
+@pytest.fixture
+def other_practice(db: None) -> Practice:
+    return PracticeFactory.create(name="Hillside Therapy", slug="hillside")
+
+
+@pytest.fixture
+def admin_membership(practice: Practice) -> Membership:
+    """A practice admin who does not counsel."""
+    return MembershipFactory.create(
+        practice=practice, is_admin=True, is_counsellor=False, user__full_name="Ada Admin"
+    )
+
+
+@pytest.fixture
+def counsellor_membership(practice: Practice) -> Membership:
+    return MembershipFactory.create(practice=practice, user__full_name="Cleo Counsellor")
+
+
+@pytest.fixture
+def outsider_membership(other_practice: Practice) -> Membership:
+    """Admin and counsellor of another practice: must never reach the first practice."""
+    return MembershipFactory.create(
+        practice=other_practice, is_admin=True, user__full_name="Otto Outsider"
+    )
+
+
+@pytest.fixture
+def admin(admin_membership: Membership) -> User:
+    return admin_membership.user
+
+
+@pytest.fixture
+def counsellor(counsellor_membership: Membership) -> User:
+    return counsellor_membership.user
+
+
+@pytest.fixture
+def outsider(outsider_membership: Membership) -> User:
+    return outsider_membership.user
+
+
+def _signed_in(user: User) -> Client:
+    web = Client()
+    web.force_login(user)
+    return web
+
+
+@pytest.fixture
+def as_admin(admin: User) -> Client:
+    return _signed_in(admin)
+
+
+@pytest.fixture
+def as_counsellor(counsellor: User) -> Client:
+    return _signed_in(counsellor)
+
+
+@pytest.fixture
+def as_outsider(outsider: User) -> Client:
+    return _signed_in(outsider)
+
+
+@pytest.fixture
+def anonymous() -> Client:
+    return Client()

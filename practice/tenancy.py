@@ -1,0 +1,138 @@
+"""Tenancy in one place: resolve the practice, check membership, activate the scope.
+
+Every tenant-owned model has a `practice` foreign key and a django-scopes `ScopedManager`, so a
+query made outside an active scope raises instead of returning every practice's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from celery import Task
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django_scopes import scope, scopes_disabled
+
+from practice.models import Membership, Practice, User
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class PracticeRequest(HttpRequest):
+    """What a tenant view receives: the practice and the acting member are resolved."""
+
+    practice: Practice
+    membership: Membership
+    user: User
+
+
+def active_membership(user: Any, slug: str) -> Membership:
+    """The user's active membership in the practice, or 404: a practice the user does not
+    belong to answers exactly like one that does not exist."""
+    if not user.is_authenticated:
+        raise Http404
+    practice = Practice.objects.filter(slug=slug).first()
+    if practice is None:
+        raise Http404
+    with scope(practice=practice):
+        membership = (
+            Membership.objects.select_related("practice", "user")
+            .filter(practice=practice, user=user, is_active=True)
+            .first()
+        )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def memberships_of(user: Any) -> list[Membership]:
+    """A user's active memberships across practices (for the picker and the switcher)."""
+    if not user.is_authenticated:
+        return []
+    with scopes_disabled():
+        return list(
+            Membership.objects.select_related("practice")
+            .filter(user=user, is_active=True)
+            .order_by("practice__name")
+        )
+
+
+class TenancyMiddleware:
+    """Resolves `practice_slug` from the URL and runs the view inside that practice's scope.
+
+    Pages check membership here. API routes only resolve the practice; DRF checks membership after
+    its own authentication (token or session), with the same 404 for outsiders.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("practice_slug")
+        if slug is None:
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            practice = Practice.objects.filter(slug=slug).first()
+            if practice is None:
+                raise Http404
+            request.practice = practice  # type: ignore[attr-defined]
+        else:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = active_membership(request.user, slug)
+            request.membership = membership  # type: ignore[attr-defined]
+            request.practice = membership.practice  # type: ignore[attr-defined]
+        with scope(practice=request.practice):  # type: ignore[attr-defined]
+            return self.get_response(request)
+
+
+def _role_required(
+    check: Callable[[Membership], bool],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            request = next(a for a in args if isinstance(a, HttpRequest))
+            membership = getattr(request, "membership", None)
+            if membership is None:
+                raise Http404
+            if not check(membership):
+                raise PermissionDenied
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+member_required = _role_required(lambda m: True)
+admin_required = _role_required(lambda m: m.is_admin)
+counsellor_required = _role_required(lambda m: m.is_counsellor)
+
+
+class PracticeTask(Task):
+    """Celery base for tenant work: the first argument is the practice id (ids only in Redis);
+    the body receives the reloaded practice and runs inside its scope."""
+
+    abstract = True
+
+    def __call__(self, practice_id: int, *args: Any, **kwargs: Any) -> Any:
+        practice = Practice.objects.get(pk=practice_id)
+        with scope(practice=practice):
+            return super().__call__(practice, *args, **kwargs)
+
+
+def enqueue_on_commit(task: Any, practice: Practice, *args: Any) -> None:
+    """Send a tenant task once the current transaction commits, so the worker sees its rows."""
+    practice_id = practice.pk
+    transaction.on_commit(lambda: task.delay(practice_id, *args))

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.test import Client
+from django_scopes import scopes_disabled
+
+from practice.models import Membership, Practice, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_site_registers_no_clinical_model() -> None:
+    registered_apps = {model._meta.app_label for model in admin.site._registry}
+
+    assert "clients" not in registered_apps
+    assert "assessments" not in registered_apps
+    assert Practice in admin.site._registry
+    assert Membership in admin.site._registry
+
+
+def test_operator_lists_practices_and_memberships_in_the_admin(
+    admin_membership: Membership,
+) -> None:
+    operator = User.objects.create_superuser("operator@fulcrum.example", "pw", full_name="Op")
+    web = Client()
+    web.force_login(operator)
+
+    assert web.get("/admin/practice/practice/").status_code == 200
+    listing = web.get("/admin/practice/membership/")
+    assert listing.status_code == 200
+    assert admin_membership.user.full_name.encode() in listing.content
+
+
+def test_create_practice_command_makes_the_practice_and_emails_its_admin(
+    mailoutbox: list, capsys: pytest.CaptureFixture[str], django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "create_practice", "lakeside", name="Lakeside Therapy", admin_email="Lee@Lakeside.org"
+        )
+
+    practice = Practice.objects.get(slug="lakeside")
+    with scopes_disabled():
+        membership = Membership.objects.get(practice=practice)
+    assert membership.user.email == "lee@lakeside.org"
+    assert membership.is_admin
+    assert membership.is_counsellor
+    assert not membership.user.has_usable_password()
+    assert "/set-password/" in mailoutbox[0].body
+    assert "Lakeside Therapy" in capsys.readouterr().out
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("seed_demo", slug="demo", password="pw-for-demo")
+    call_command("seed_demo", slug="demo", password="pw-for-demo")
+
+    out = capsys.readouterr().out
+    assert "admin@demo.example" in out
+    assert "counsellor@demo.example" in out
+    assert Practice.objects.filter(slug="demo").count() == 1
+    with scopes_disabled():
+        assert Membership.objects.filter(practice__slug="demo").count() == 3
+    assert User.objects.get(email="admin@demo.example").check_password("pw-for-demo")
