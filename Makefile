@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint bench
+.PHONY: run test install lint bench smoke
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Fulcrum needs Python 3.11 or newer")'
@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_instruments
 	$(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py run_embedded
 
@@ -34,3 +35,11 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+# What `make run` does before serving, without serving: CI runs it on both backends.
+smoke: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_instruments
+	$(BIN)/python manage.py load_instruments
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from practice import views
 from practice.health import healthz
@@ -51,7 +51,7 @@ auth_patterns = [
     ),
 ]
 
-practice_patterns = [
+practice_patterns: list[URLPattern | URLResolver] = [
     path("", views.practice_home, name="practice-home"),
     path("practice/members/", views.members, name="practice-members"),
     path("practice/members/<uuid:member_id>/", views.member_edit, name="practice-member-edit"),
@@ -68,6 +68,7 @@ practice_patterns = [
         name="practice-member-reactivate",
     ),
     path("practice/settings/", views.practice_settings, name="practice-settings"),
+    path("", include("assessments.urls")),
 ]
 
 urlpatterns = [

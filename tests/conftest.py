@@ -161,3 +161,11 @@ def as_outsider(outsider: User) -> Client:
 @pytest.fixture
 def anonymous() -> Client:
     return Client()
+
+
+@pytest.fixture
+def library(db: None) -> None:
+    """The shipped instruments and topics, loaded as `make run` loads them."""
+    from assessments.loader import load_library
+
+    load_library()
