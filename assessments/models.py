@@ -7,10 +7,12 @@ through the app. A version of an instrument that has been given to a couple is f
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django_scopes import ScopedManager
 
 from assessments import definitions, scoring
 
@@ -132,3 +134,216 @@ class Topic(models.Model):
         return definitions.topic_def(
             {"slug": self.slug, "title": self.title, "areas": self.areas, "triggers": self.triggers}
         )
+
+
+class Assignment(models.Model):
+    """An instrument version given to a couple; each partner answers it through an invitation."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="assignments"
+    )
+    couple = models.ForeignKey(
+        "clients.Couple", on_delete=models.CASCADE, related_name="assignments"
+    )
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="assignments"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "practice.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_version} for {self.couple_id}"
+
+
+class Response(models.Model):
+    """One partner's answers to an assignment. Each reopening starts a new `answers_version`
+    row; submitted rows never change. `revision` counts autosaves so a stale tab gets 409."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="responses"
+    )
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="responses")
+    partner = models.CharField(max_length=1, choices=[("a", "Partner A"), ("b", "Partner B")])
+    answers_version = models.PositiveSmallIntegerField(default=1)
+    revision = models.PositiveIntegerField(default=0)
+    answers = models.JSONField(default=dict)
+    item_order = models.JSONField(default=list)
+    answered_count = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        "practice.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reopen_reason = models.TextField(blank=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["assignment_id", "partner", "-answers_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "partner", "answers_version"],
+                name="one_response_per_partner_and_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response {self.partner} v{self.answers_version} to {self.assignment_id}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Comparison(models.Model):
+    """The comparison of one pair of submitted answers. The database is the source of truth for
+    the job: a lost or repeated message can never lose or duplicate a comparison."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="comparisons"
+    )
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="comparisons")
+    response_a = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    response_b = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    algorithm_version = models.CharField(max_length=20, blank=True)
+    params_hash = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    # Copied out of `result` so lists and dashboards aggregate in the database.
+    overall_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    overall_band = models.CharField(max_length=12, blank=True)
+    top_area = models.CharField(max_length=100, blank=True)
+    safety_level = models.CharField(max_length=10, blank=True)
+    safety_cleared_at = models.DateTimeField(null=True, blank=True)
+    safety_cleared_by = models.ForeignKey(
+        "practice.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "response_a", "response_b"],
+                name="one_comparison_per_pair_of_answers",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"Comparison {self.public_id} ({self.status})"
+
+    def as_result(self) -> scoring.ComparisonResult | None:
+        return scoring.ComparisonResult.from_dict(self.result) if self.result else None
+
+
+class ComparisonHistory(models.Model):
+    """An earlier result of a comparison, kept when it is re-scored with a newer algorithm or
+    changed scoring parameters, so past reports and trends stay explainable."""
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="history")
+    algorithm_version = models.CharField(max_length=20)
+    params_hash = models.CharField(max_length=64)
+    result = models.JSONField()
+    computed_at = models.DateTimeField()
+    archived_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(practice="practice")
+
+    def __str__(self) -> str:
+        return f"{self.comparison_id} @ {self.algorithm_version}"
+
+
+class SessionAgenda(models.Model):
+    """A counsellor's plan for a session with a couple: topics picked from a comparison's
+    suggestions, plus their own items, in the order they mean to take them, with notes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="session_agendas"
+    )
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="agendas")
+    # The comparison the suggested topics were last taken from; kept if it is later deleted.
+    comparison = models.ForeignKey(
+        Comparison, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200, default="Session agenda")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "practice.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment"], name="one_agenda_per_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} for {self.assignment_id}"
+
+
+class AgendaItem(models.Model):
+    """One point on an agenda. Suggested topics are copied in when picked (title, rationale,
+    why, steps), so the agenda reads the same after a re-scoring or a library change. An empty
+    `topic_slug` marks the counsellor's own item."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    agenda = models.ForeignKey(SessionAgenda, on_delete=models.CASCADE, related_name="items")
+    topic_slug = models.SlugField(max_length=100, blank=True)
+    title = models.CharField(max_length=200)
+    rationale = models.TextField(blank=True)
+    why = models.TextField(blank=True)
+    steps = models.JSONField(default=list, blank=True)
+    counsellor_note = models.TextField(blank=True)
+    position = models.PositiveIntegerField()
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agenda", "topic_slug"],
+                condition=~models.Q(topic_slug=""),
+                name="one_agenda_item_per_topic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_own(self) -> bool:
+        return not self.topic_slug

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from assessments.models import InstrumentVersion
+from assessments import scoring
+from assessments.models import (
+    Assignment,
+    Comparison,
+    InstrumentVersion,
+    Response,
+    SessionAgenda,
+    Topic,
+)
 from assessments.scales import choices_for
+from clients.models import Client, Couple, Invitation, Partner
+from practice.models import Membership, Practice
 
 
 def instrument_library() -> QuerySet[InstrumentVersion]:
@@ -62,3 +75,340 @@ def form_sections(version: InstrumentVersion, order: list[str] | None = None) ->
             items.sort(key=lambda item: position.get(item["id"], len(position)))
         sections.append(Section(number, area["slug"], area["title"], items))
     return sections
+
+
+# Progress of assignments, as staff see it on the caseload and the couple page ---------------------
+# Staff pages show where each partner stands, never what they answered: the answers are deferred
+# so they are not even loaded.
+
+
+# Loaded with every assignment row otherwise, and never shown on these pages.
+_HEAVY_VERSION_FIELDS = ("definition", "description", "client_intro", "source")
+
+
+class Stage(TextChoices):
+    NOT_OPENED = "not_opened", "Not opened"
+    OPENED = "opened", "Opened"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+
+
+@dataclass(frozen=True)
+class PartnerProgress:
+    side: str
+    client: Client
+    invitation: Invitation | None
+    stage: str
+    percent: int
+    answers_version: int
+    submitted_at: datetime.datetime | None
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.stage == Stage.SUBMITTED
+
+    @property
+    def was_reopened(self) -> bool:
+        return self.answers_version > 1
+
+
+@dataclass(frozen=True)
+class AssignmentProgress:
+    assignment: Assignment
+    partners: tuple[PartnerProgress, ...]
+    is_overdue: bool
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(1 for partner in self.partners if partner.is_submitted)
+
+    @property
+    def summary(self) -> str:
+        return f"{self.submitted_count} of {len(self.partners)} submitted"
+
+
+def progress_prefetches() -> tuple[Prefetch[Any], ...]:
+    """What `assignment_progress` reads, fetched in one query each for any number of rows."""
+    return (
+        Prefetch("invitations", queryset=Invitation.objects.all()),
+        Prefetch("responses", queryset=Response.objects.defer("answers", "item_order")),
+    )
+
+
+def assignments_with_progress() -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.select_related("instrument_version")
+        .defer(*(f"instrument_version__{name}" for name in _HEAVY_VERSION_FIELDS))
+        .prefetch_related(*progress_prefetches())
+        .order_by("-created_at", "-pk")
+    )
+
+
+def latest_assignments() -> QuerySet[Assignment]:
+    """Each couple's newest assignment only (for a prefetch over many couples)."""
+    newer = Assignment.objects.filter(couple_id=OuterRef("couple_id")).filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return assignments_with_progress().filter(~Exists(newer))
+
+
+def _partner_progress(
+    client: Client,
+    side: str,
+    invitation: Invitation | None,
+    response: Response | None,
+    item_count: int,
+) -> PartnerProgress:
+    answered = response.answered_count if response is not None else 0
+    percent = min(100, round(100 * answered / item_count)) if item_count else 0
+    if response is not None and response.submitted_at is not None:
+        stage = Stage.SUBMITTED
+    elif answered:
+        stage = Stage.IN_PROGRESS
+    elif invitation is not None and invitation.opened_at is not None:
+        stage = Stage.OPENED
+    else:
+        stage = Stage.NOT_OPENED
+    return PartnerProgress(
+        side=side,
+        client=client,
+        invitation=invitation,
+        stage=stage,
+        percent=percent,
+        answers_version=response.answers_version if response is not None else 1,
+        submitted_at=response.submitted_at if response is not None else None,
+    )
+
+
+def assignment_progress(assignment: Assignment, couple: Couple) -> AssignmentProgress:
+    """Each partner's link and progress on the current answers version. Reads only prefetched
+    rows (see `progress_prefetches`), so a list of assignments costs no query per row."""
+    invitations = {invitation.partner: invitation for invitation in assignment.invitations.all()}
+    current: dict[str, Response] = {}
+    for response in assignment.responses.all():
+        kept = current.get(response.partner)
+        if kept is None or response.answers_version > kept.answers_version:
+            current[response.partner] = response
+    item_count = assignment.instrument_version.item_count
+    partners = tuple(
+        _partner_progress(
+            couple.partner(side), side, invitations.get(side), current.get(side), item_count
+        )
+        for side in (Partner.A, Partner.B)
+    )
+    submitted = sum(1 for partner in partners if partner.is_submitted)
+    due = assignment.due_date
+    overdue = due is not None and due < timezone.localdate() and submitted < len(partners)
+    return AssignmentProgress(assignment=assignment, partners=partners, is_overdue=overdue)
+
+
+def assignment_for_couple(couple: Couple, public_id: UUID | str) -> Assignment:
+    """One of the couple's assignments, or 404 (also for another couple's or practice's)."""
+    return get_object_or_404(
+        Assignment.objects.select_related("instrument_version").defer(
+            *(f"instrument_version__{name}" for name in _HEAVY_VERSION_FIELDS)
+        ),
+        couple=couple,
+        public_id=public_id,
+    )
+
+
+def current_response(assignment: Assignment, partner: str) -> Response | None:
+    """The partner's latest answers version (without loading the answers)."""
+    return (
+        Response.objects.defer("answers", "item_order")
+        .filter(assignment=assignment, partner=partner)
+        .order_by("-answers_version")
+        .first()
+    )
+
+
+def assign_choices() -> QuerySet[InstrumentVersion]:
+    """The library's current versions, light enough for a select."""
+    return instrument_library().defer(*_HEAVY_VERSION_FIELDS)
+
+
+# API reads ------------------------------------------------------------------------------------
+
+ASSIGNMENT_STATUSES = ("open", "submitted")
+
+
+def _couples_visible_to(practice: Practice, member: Membership) -> QuerySet[Couple]:
+    # clients.selectors imports this module at load time.
+    from clients.selectors import couples_visible_to
+
+    return couples_visible_to(practice, member)
+
+
+def _latest_submitted(side: str) -> Exists:
+    newer = Response.objects.filter(
+        assignment=OuterRef("assignment"),
+        partner=OuterRef("partner"),
+        answers_version__gt=OuterRef("answers_version"),
+    )
+    return Exists(
+        Response.objects.filter(
+            assignment=OuterRef("pk"), partner=side, submitted_at__isnull=False
+        ).exclude(Exists(newer))
+    )
+
+
+def assignments_visible_to(
+    practice: Practice,
+    member: Membership,
+    *,
+    couple: UUID | None = None,
+    status: str | None = None,
+) -> QuerySet[Assignment]:
+    """Assignments of the couples the member may see, with what `assignment_progress` reads
+    and each one's comparisons (newest first, light) prefetched. `status`: `submitted` when
+    both partners' latest answers are submitted, else `open`."""
+    assignments = (
+        assignments_with_progress()
+        .filter(practice=practice, couple__in=_couples_visible_to(practice, member))
+        .select_related("couple__partner_a", "couple__partner_b")
+        .annotate(a_submitted=_latest_submitted("a"), b_submitted=_latest_submitted("b"))
+        .prefetch_related(
+            Prefetch(
+                "comparisons",
+                queryset=Comparison.objects.only(
+                    "public_id", "status", "assignment_id", "created_at"
+                ).order_by("-created_at", "-pk"),
+                to_attr="newest_comparisons",
+            )
+        )
+    )
+    if couple is not None:
+        assignments = assignments.filter(couple__public_id=couple)
+    if status == "submitted":
+        assignments = assignments.filter(a_submitted=True, b_submitted=True)
+    elif status == "open":
+        assignments = assignments.exclude(a_submitted=True, b_submitted=True)
+    return assignments
+
+
+def assignment_for_member(
+    practice: Practice, member: Membership, public_id: UUID | str
+) -> Assignment:
+    assignment = assignments_visible_to(practice, member).filter(public_id=public_id).first()
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def counselled_couple_ids(member: Membership) -> set[int]:
+    """The couples whose clinical data the member may read (as one of their counsellors)."""
+    if not member.is_counsellor:
+        return set()
+    return set(Couple.objects.filter(counsellors=member).values_list("pk", flat=True))
+
+
+def comparisons_for_counsellor(
+    practice: Practice,
+    member: Membership,
+    *,
+    assignment: UUID | None = None,
+    couple: UUID | None = None,
+    status: str | None = None,
+) -> QuerySet[Comparison]:
+    """Comparisons of the couples the member counsels. Anyone else, admins included, sees
+    none: comparisons are clinical data."""
+    if not member.is_counsellor:
+        return Comparison.objects.none()
+    comparisons = (
+        Comparison.objects.filter(practice=practice, assignment__couple__counsellors=member)
+        .select_related("assignment__couple")
+        .order_by("-created_at", "-pk")
+    )
+    if assignment is not None:
+        comparisons = comparisons.filter(assignment__public_id=assignment)
+    if couple is not None:
+        comparisons = comparisons.filter(assignment__couple__public_id=couple)
+    if status:
+        comparisons = comparisons.filter(status=status)
+    return comparisons
+
+
+def comparison_for_counsellor(
+    practice: Practice, member: Membership, public_id: UUID | str
+) -> Comparison:
+    comparison = (
+        comparisons_for_counsellor(practice, member)
+        .select_related("assignment__instrument_version")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if comparison is None:
+        raise Http404
+    return comparison
+
+
+def comparison_trend(
+    practice: Practice, comparison: Comparison
+) -> list[tuple[Comparison, scoring.TrendPoint]]:
+    """The couple's finished comparisons in time order, each paired with its trend point
+    (indices and reliable change against the one before), read with the comparison's own
+    instrument version."""
+    history = (
+        Comparison.objects.filter(
+            practice=practice,
+            assignment__couple_id=comparison.assignment.couple_id,
+            status=Comparison.Status.DONE,
+            finished_at__isnull=False,
+        )
+        .select_related("assignment__instrument_version")
+        .order_by("finished_at", "pk")
+    )
+    pairs = [(c, c.as_result()) for c in history]
+    scored = [(c, result) for c, result in pairs if result is not None]
+    points = scoring.trend(
+        [
+            (f"{c.finished_at:%d %b %Y} · {c.assignment.instrument_version.title}", result)
+            for c, result in scored
+        ],
+        comparison.assignment.instrument_version.as_definition(),
+    )
+    return [(c, point) for (c, _), point in zip(scored, points, strict=True)]
+
+
+def agendas_for_counsellor(
+    practice: Practice, member: Membership, *, assignment: UUID | None = None
+) -> QuerySet[SessionAgenda]:
+    """Session agendas of the couples the member counsels, with their items."""
+    if not member.is_counsellor:
+        return SessionAgenda.objects.none()
+    agendas = (
+        SessionAgenda.objects.filter(practice=practice, assignment__couple__counsellors=member)
+        .select_related("assignment", "comparison")
+        .prefetch_related("items")
+        .order_by("-created_at", "-pk")
+    )
+    if assignment is not None:
+        agendas = agendas.filter(assignment__public_id=assignment)
+    return agendas
+
+
+def agenda_for_counsellor(
+    practice: Practice, member: Membership, public_id: UUID | str
+) -> SessionAgenda:
+    agenda = agendas_for_counsellor(practice, member).filter(public_id=public_id).first()
+    if agenda is None:
+        raise Http404
+    return agenda
+
+
+def topic_library() -> QuerySet[Topic]:
+    return Topic.objects.order_by("slug")
+
+
+def topic_by_slug(slug: str) -> Topic:
+    return get_object_or_404(topic_library(), slug=slug)
+
+
+def current_instrument_version(slug: str) -> InstrumentVersion:
+    """The current version of an instrument of the library, or 404."""
+    version = instrument_library().filter(instrument__slug=slug).first()
+    if version is None:
+        raise Http404
+    return version

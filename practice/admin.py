@@ -9,8 +9,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_otp.admin import OTPAdminSite
 
 from practice.models import Membership, Practice, User
+
+# The operator's admin needs a verified second factor too: OTPAdminSite refuses anyone whose
+# session has not passed one.
+admin.site.__class__ = OTPAdminSite
 
 
 class MembershipInline(admin.TabularInline[Membership, Practice]):
@@ -29,6 +34,16 @@ class PracticeAdmin(admin.ModelAdmin[Practice]):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    actions = ["rescore_comparisons"]
+
+    @admin.action(description="Re-score changed comparisons (keeps earlier results)")
+    def rescore_comparisons(self, request: HttpRequest, queryset: QuerySet[Practice]) -> None:
+        # The operator never sees results: the job runs in the background and reports counts.
+        from assessments.tasks import rescore_practice
+
+        for practice in queryset:
+            rescore_practice.delay(practice.pk)
+        self.message_user(request, f"Re-scoring queued for {queryset.count()} practice(s).")
 
 
 @admin.register(Membership)

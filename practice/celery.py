@@ -6,6 +6,8 @@ import os
 
 from celery import Celery
 
+from practice import filesystem_broker  # noqa: F401  (registers the fulcrumfs:// transport)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
 
 app = Celery("fulcrum")

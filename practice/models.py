@@ -119,3 +119,80 @@ class Membership(models.Model):
             for label, held in (("Admin", self.is_admin), ("Counsellor", self.is_counsellor))
             if held
         ]
+
+
+class AuditEvent(models.Model):
+    """An append-only record of who read or changed clinical data, and of every sign-in event.
+    It names objects by type and public id, never by content: no answers, no names."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        EXPORT = "export", "Exported"
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        DELETE = "delete", "Deleted"
+        SUBMIT = "submit", "Submitted"
+        REOPEN = "reopen", "Reopened"
+        SAFETY_CHECK_IN = "safety_check_in", "Safety check-in recorded"
+        LOGIN = "login", "Signed in"
+        LOGIN_FAILED = "login_failed", "Sign-in failed"
+        LOGOUT = "logout", "Signed out"
+        TWO_FACTOR = "two_factor", "Two-factor change"
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    # Who acted when it was not a staff user, e.g. "partner a (invitation <uuid>)".
+    actor_label = models.CharField(max_length=120, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=36, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Audit events cannot be deleted.")
+
+
+class ApiToken(models.Model):
+    """A personal key for the REST API. Tokens belong to a user, not to a practice: each request
+    is still checked against the user's memberships. Only a hash of the key is stored; the key
+    itself is shown once, when the token is created."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The key's first characters, so a person can tell their tokens apart in a list.
+    key_prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

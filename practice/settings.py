@@ -8,6 +8,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 
 # Lets classes such as ModelAdmin[Practice] be subscripted at run time, as the type stubs expect.
 django_stubs_ext.monkeypatch()
@@ -49,6 +50,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_scopes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "csp",
     "practice",
@@ -57,13 +61,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "practice.audit.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "practice.security.SessionLifetimeMiddleware",
+    "practice.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -129,13 +136,15 @@ if REDIS_URL:
     }
 else:
     BROKER_BACKEND = "filesystem"
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    _processed_dir = VAR_DIR / "celery" / "processed"
-    _results_dir = VAR_DIR / "celery" / "results"
-    _control_dir = VAR_DIR / "celery" / "control"
+    _broker_dir = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "celery")))
+    _queue_dir = _broker_dir / "queue"
+    _processed_dir = _broker_dir / "processed"
+    _results_dir = _broker_dir / "results"
+    _control_dir = _broker_dir / "control"
     for _path in (_queue_dir, _processed_dir, _results_dir, _control_dir):
         _path.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport with atomic writes (practice/filesystem_broker.py).
+    CELERY_BROKER_URL = "fulcrumfs://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -154,8 +163,86 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "reconcile-comparisons": {
+        "task": "assessments.tasks.reconcile_comparisons",
+        "schedule": env.float("RECONCILE_EVERY_SECONDS", default=60.0),
+    },
+    "send-invitation-reminders": {
+        "task": "clients.tasks.send_due_reminders",
+        "schedule": 60.0 * 60,
+    },
+    "send-counsellor-digests": {
+        "task": "clients.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
+# A comparison queued or running this long is presumed lost and re-queued by the reconciler;
+# it must outlast the task's hard time limit so a slow job is not run twice.
+COMPARISON_STUCK_AFTER_SECONDS = env.int("COMPARISON_STUCK_AFTER_SECONDS", default=360)
+COMPARISON_RETRY_BASE_SECONDS = env.float("COMPARISON_RETRY_BASE_SECONDS", default=2.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Token first: its `WWW-Authenticate: Token` header makes DRF answer 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "practice.api_auth.ApiTokenAuthentication",
+        "practice.api_auth.TwoFactorSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "practice.api_errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fulcrum API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Balance-of-power assessments for counselling practices.\n\n"
+        "Get a token (shown once), then send it as `Authorization: Token <key>`:\n\n"
+        "```sh\n"
+        "curl -X POST $SITE/api/v1/auth/token/ -H 'Content-Type: application/json' \\\n"
+        '  -d \'{"email": "you@example.org", "password": "...", "name": "my script"}\'\n'
+        'curl -H "Authorization: Token $KEY" $SITE/api/v1/practices/\n'
+        'curl -H "Authorization: Token $KEY" $SITE/api/v1/practices/<slug>/couples/\n'
+        "```\n\n"
+        "Records are addressed by UUID. A practice you are not a member of, and any record "
+        "you may not see, answers 404. Errors share one shape: "
+        '`{"error": {"status", "code", "detail", "fields"}}`.'
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CoupleStatusEnum": "clients.models.Couple.Status",
+        "ComparisonStatusEnum": "assessments.models.Comparison.Status",
+        "InvitationStateEnum": "clients.models.Invitation.State",
+        "AssignmentStatusEnum": ["open", "submitted"],
+        "RescoreStatusEnum": ["done"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "practice.api_errors.add_error_responses",
+    ],
+}
+
+# Cache (throttles): shared by every web and worker process.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # Auth, sessions, i18n, static -----------------------------------------------------------------
 AUTH_USER_MODEL = "practice.User"
@@ -170,6 +257,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # set-password and reset links expire
 SESSION_COOKIE_AGE = 30 * 60  # idle timeout: each request pushes expiry 30 min ahead
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
+
+OTP_TOTP_ISSUER = "Fulcrum"
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -200,6 +289,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "practice.staticfinders.PlotlyFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

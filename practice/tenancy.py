@@ -82,10 +82,12 @@ class TenancyMiddleware:
         if slug is None:
             return self.get_response(request)
         if request.path_info.startswith("/api/"):
+            # Authentication comes first (401 for anyone unknown, existing practice or not);
+            # DRF then answers 404 to non-members, and to everyone for a missing practice.
             practice = Practice.objects.filter(slug=slug).first()
-            if practice is None:
-                raise Http404
             request.practice = practice  # type: ignore[attr-defined]
+            if practice is None:
+                return self.get_response(request)
         else:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
@@ -129,7 +131,9 @@ class PracticeTask(Task):
     def __call__(self, practice_id: int, *args: Any, **kwargs: Any) -> Any:
         practice = Practice.objects.get(pk=practice_id)
         with scope(practice=practice):
-            return super().__call__(practice, *args, **kwargs)
+            # `run`, not `super().__call__`: the latter would push a request whose args hold the
+            # Practice object, and a retry would then try to serialise it.
+            return self.run(practice, *args, **kwargs)
 
 
 def enqueue_on_commit(task: Any, practice: Practice, *args: Any) -> None:

@@ -4,11 +4,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from practice import views
+from practice import audit_views, dashboard_views, two_factor_views, views
 from practice.health import healthz
 
 account_patterns = [
     path("", views.account, name="account"),
+    path("two-factor/", two_factor_views.setup, name="two-factor-setup"),
+    path(
+        "two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path("two-factor/disable/", two_factor_views.disable, name="two-factor-disable"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(
@@ -20,7 +27,8 @@ account_patterns = [
 
 auth_patterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/verify/", two_factor_views.verify, name="two-factor-verify"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
@@ -68,7 +76,11 @@ practice_patterns: list[URLPattern | URLResolver] = [
         name="practice-member-reactivate",
     ),
     path("practice/settings/", views.practice_settings, name="practice-settings"),
+    path("practice/audit/", audit_views.audit_trail, name="practice-audit"),
+    path("practice/dashboard/", dashboard_views.practice_dashboard, name="practice-dashboard"),
     path("", include("assessments.urls")),
+    path("", include("clients.urls")),
+    path("", include("assessments.agenda_urls")),
 ]
 
 urlpatterns = [
@@ -77,5 +89,7 @@ urlpatterns = [
     path("", include(auth_patterns)),
     path("account/", include(account_patterns)),
     path("p/<slug:practice_slug>/", include(practice_patterns)),
+    path("", include("assessments.respond_urls")),
+    path("api/v1/", include("practice.api_urls")),
     path("admin/", admin.site.urls),
 ]

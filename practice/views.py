@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from practice import selectors, services
+from assessments.caseload import caseload
+from practice import audit, selectors, services
 from practice.forms import (
     EmailAuthenticationForm,
     MemberInviteForm,
     MemberRolesForm,
     PracticeSettingsForm,
 )
+from practice.models import AuditEvent
 from practice.tenancy import (
     PracticeRequest,
     admin_required,
@@ -30,6 +35,23 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(self.request, AuditEvent.Action.LOGIN, practice=None)
+        return response
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        # No username in the row: a mistyped email can be someone else's address.
+        audit.record(self.request, AuditEvent.Action.LOGIN_FAILED, practice=None)
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit.record(request, AuditEvent.Action.LOGOUT, practice=None)
+        return super().post(request, *args, **kwargs)
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -42,7 +64,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def practice_home(request: PracticeRequest, practice_slug: str) -> HttpResponse:
-    return render(request, "practice/home.html")
+    """The counsellor's caseload dashboard; admins who do not counsel get the practice view."""
+    if not request.membership.is_counsellor:
+        return redirect("practice-dashboard", practice_slug=practice_slug)
+    return render(
+        request,
+        "practice/home.html",
+        {"caseload": caseload(request.practice, request.membership)},
+    )
 
 
 def _apply_errors(form: MemberInviteForm | MemberRolesForm, error: ValidationError) -> None:

@@ -11,28 +11,37 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
+from django_scopes import scope
 
+from assessments.models import InstrumentVersion
+from assessments.services import NewAssignment, assignment_create
+from clients.models import Couple
 from practice.celery import app as celery_app
 from practice.models import Membership, Practice, User
-from tests.factories import MembershipFactory, PracticeFactory
+from tests.factories import CoupleFactory, MembershipFactory, PracticeFactory
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 
 
-def _test_redis_url(url: str) -> str:
-    # The test worker gets its own Redis database so it never takes a stray worker's messages.
+def _test_redis_url(url: str, db: int) -> str:
+    # Tests get their own Redis databases so the test worker never takes a stray worker's
+    # messages and clearing the test cache never touches anyone else's keys.
     base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
-    return f"{base}/{os.environ.get('TEST_REDIS_DB', '14')}"
+    return f"{base}/{db}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if settings.REDIS_URL:
-        url = _test_redis_url(settings.REDIS_URL)
+        url = _test_redis_url(settings.REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "14")))
         celery_app.conf.update(broker_url=url, result_backend=url)
+        settings.CACHES["default"]["LOCATION"] = _test_redis_url(settings.REDIS_URL, 13)
     else:
+        settings.CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="fulcrum-test-cache-")
         folder = Path(tempfile.mkdtemp(prefix="fulcrum-test-broker-"))
+        os.environ["BROKER_DIR"] = str(folder)  # for worker processes the tests start
         for sub in ("queue", "processed", "results", "control"):
             (folder / sub).mkdir()
         celery_app.conf.update(
@@ -45,6 +54,12 @@ def pytest_configure(config: pytest.Config) -> None:
             },
             result_backend=f"file://{folder / 'results'}",
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Throttle counters must not leak from one test into the next.
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -169,3 +184,63 @@ def library(db: None) -> None:
     from assessments.loader import load_library
 
     load_library()
+
+
+@pytest.fixture
+def couple(practice: Practice, counsellor_membership: Membership) -> Couple:
+    """A couple of the practice, assigned to the counsellor persona (not to the admin)."""
+    return CoupleFactory.create(
+        practice=practice,
+        partner_a__display_name="Sam",
+        partner_b__display_name="Alex",
+        counsellors=[counsellor_membership],
+    )
+
+
+@pytest.fixture
+def other_couple(other_practice: Practice, outsider_membership: Membership) -> Couple:
+    return CoupleFactory.create(
+        practice=other_practice,
+        partner_a__display_name="Canary-Robin",
+        partner_b__display_name="Canary-Wren",
+        counsellors=[outsider_membership],
+    )
+
+
+@pytest.fixture
+def assignment(library: None, couple: Couple, counsellor_membership: Membership) -> NewAssignment:
+    """The inventory given to the couple, both partners with an email (links are mailed)."""
+    version = InstrumentVersion.objects.current().get(instrument__slug="balance-of-power-inventory")
+    with scope(practice=couple.practice):
+        return assignment_create(
+            couple=couple, instrument_version=version, created_by=counsellor_membership
+        )
+
+
+@pytest.fixture
+def sign_in_browser(page: Any, live_server: Any) -> Any:
+    """Signs a staff user into the Playwright page by handing it a real session cookie."""
+
+    def sign_in(user: User) -> None:
+        web = Client()
+        web.force_login(user)
+        cookie = web.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+        )
+
+    return sign_in
+
+
+@pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """Collects the page's console errors and uncaught exceptions."""
+    errors: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

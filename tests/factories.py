@@ -8,6 +8,7 @@ from typing import Any
 import factory
 from django_scopes import scopes_disabled
 
+from clients.models import Client, Couple
 from practice.models import Membership, Practice, User
 
 PASSWORD = "correct horse battery staple"
@@ -53,3 +54,28 @@ class MembershipFactory(ScopedFactory):
     user = factory.SubFactory(UserFactory)
     is_admin = False
     is_counsellor = True
+
+
+class ClientFactory(ScopedFactory):
+    class Meta:
+        model = Client
+
+    practice = factory.SubFactory(PracticeFactory)
+    display_name = factory.Faker("first_name")
+    email = factory.LazyAttribute(lambda o: f"{o.display_name.lower()}@clients.example")
+
+
+class CoupleFactory(ScopedFactory):
+    class Meta:
+        model = Couple
+        skip_postgeneration_save = True
+
+    practice = factory.SubFactory(PracticeFactory)
+    partner_a = factory.SubFactory(ClientFactory, practice=factory.SelfAttribute("..practice"))
+    partner_b = factory.SubFactory(ClientFactory, practice=factory.SelfAttribute("..practice"))
+
+    @factory.post_generation
+    def counsellors(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            with scopes_disabled():
+                self.counsellors.set(extracted)

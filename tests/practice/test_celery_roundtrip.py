@@ -16,7 +16,7 @@ def test_a_task_travels_through_the_configured_broker_and_a_real_worker(
     result = ping.delay("round-trip")
 
     assert result.get(timeout=30) == "pong:round-trip"
-    expected_scheme = "redis" if settings.REDIS_URL else "filesystem"
+    expected_scheme = "redis" if settings.REDIS_URL else "fulcrumfs"
     assert celery_app.conf.broker_url.startswith(expected_scheme)
 
 

@@ -4,6 +4,8 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from practice.models import Membership, Practice, User
@@ -20,12 +22,41 @@ def test_the_admin_site_registers_no_clinical_model() -> None:
     assert Membership in admin.site._registry
 
 
+def admin_sign_in(web: Client, operator: User, device: TOTPDevice) -> int:
+    response = web.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": operator.email,
+            "password": "operator-password",
+            "otp_device": device.persistent_id,
+            "otp_token": totp(device.bin_key),
+        },
+    )
+    return response.status_code
+
+
+def test_the_admin_site_refuses_an_operator_without_a_second_factor() -> None:
+    operator = User.objects.create_superuser(
+        "operator@fulcrum.example", "operator-password", full_name="Op"
+    )
+    web = Client()
+    web.force_login(operator)
+
+    response = web.get("/admin/practice/practice/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
 def test_operator_lists_practices_and_memberships_in_the_admin(
     admin_membership: Membership,
 ) -> None:
-    operator = User.objects.create_superuser("operator@fulcrum.example", "pw", full_name="Op")
+    operator = User.objects.create_superuser(
+        "operator@fulcrum.example", "operator-password", full_name="Op"
+    )
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
     web = Client()
-    web.force_login(operator)
+    assert admin_sign_in(web, operator, device) == 302
 
     assert web.get("/admin/practice/practice/").status_code == 200
     listing = web.get("/admin/practice/membership/")

@@ -1,0 +1,158 @@
+"""Everything the couple report shows, read in a fixed number of queries and shaped for the
+template: the latest comparison, its charts, the safety panel and the trend across
+re-assessments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+
+from assessments import charts, scoring
+from assessments.models import Assignment, Comparison
+from assessments.scales import SCALES
+from clients.selectors import is_assigned_counsellor
+from practice.models import Membership, Practice
+
+
+@dataclass(frozen=True)
+class ChartView:
+    chart: charts.Chart
+    figure: dict[str, Any]
+
+    @property
+    def figure_id(self) -> str:
+        return f"{self.chart.key}-data"
+
+
+@dataclass(frozen=True)
+class FlagView:
+    partner_name: str
+    level: str
+    area_title: str
+    item_text: str
+    answer_label: str
+
+
+@dataclass(frozen=True)
+class Report:
+    assignment: Assignment
+    comparison: Comparison | None
+    names: tuple[str, str]
+    result: scoring.ComparisonResult | None = None
+    area_titles: dict[str, str] = field(default_factory=dict)
+    charts: list[ChartView] = field(default_factory=list)
+    trend: ChartView | None = None
+    flags: list[FlagView] = field(default_factory=list)
+    item_texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ranked_areas(self) -> list[scoring.AreaResult]:
+        """Scored areas by index, highest first, then those with too few answers."""
+        if self.result is None:
+            return []
+        by_slug = {area.slug: area for area in self.result.areas}
+        unscored = [area for area in self.result.areas if not area.scored]
+        return [by_slug[slug] for slug in self.result.ranked_areas] + unscored
+
+    @property
+    def topics(self) -> list[tuple[scoring.TopicSuggestion, str]]:
+        """Suggestions with their rationale in the partners' names (results are stored with
+        neutral labels so a stored result holds no personal data)."""
+        if self.result is None:
+            return []
+        a, b = self.names
+        return [
+            (topic, topic.rationale.replace("Partner A", a).replace("Partner B", b))
+            for topic in self.result.topics
+        ]
+
+    @property
+    def safety_banner(self) -> bool:
+        return (
+            bool(self.flags)
+            and self.comparison is not None
+            and (self.comparison.safety_cleared_at is None)
+        )
+
+
+def assignment_for_counsellor(
+    practice: Practice, member: Membership, public_id: UUID | str
+) -> Assignment:
+    """An assignment whose clinical data the member may read (assigned counsellors only), else
+    404, the same answer as for an assignment that does not exist."""
+    assignment = (
+        Assignment.objects.filter(practice=practice, public_id=public_id)
+        .select_related("couple__partner_a", "couple__partner_b", "instrument_version")
+        .first()
+    )
+    if assignment is None or not is_assigned_counsellor(assignment.couple, member):
+        raise Http404
+    return assignment
+
+
+def _chart_view(chart: charts.Chart) -> ChartView:
+    return ChartView(chart, charts.figure_json(chart))
+
+
+def _flags(
+    result: scoring.ComparisonResult,
+    items: dict[str, dict[str, Any]],
+    titles: dict[str, str],
+    names: tuple[str, str],
+) -> list[FlagView]:
+    return [
+        FlagView(
+            partner_name=names[0] if flag.partner == "a" else names[1],
+            level=flag.level,
+            area_title=titles.get(flag.area, flag.area),
+            item_text=items[flag.item_id]["text"],
+            answer_label=SCALES[items[flag.item_id]["kind"]][flag.answer - 1],
+        )
+        for flag in result.safety_flags
+    ]
+
+
+def couple_report(practice: Practice, member: Membership, assignment_id: UUID | str) -> Report:
+    assignment = assignment_for_counsellor(practice, member, assignment_id)
+    couple = assignment.couple
+    names = (couple.partner_a.display_name, couple.partner_b.display_name)
+    comparison = assignment.comparisons.order_by("-created_at").first()
+    if comparison is None or comparison.status != Comparison.Status.DONE:
+        return Report(assignment, comparison, names)
+    result = comparison.as_result()
+    assert result is not None  # a done comparison always has its result
+    version = assignment.instrument_version
+    titles = {area["slug"]: area["title"] for area in version.areas}
+    items = {item["id"]: item for item in version.items}
+    history = list(
+        Comparison.objects.filter(
+            practice=practice, assignment__couple=couple, status=Comparison.Status.DONE
+        )
+        .select_related("assignment__instrument_version")
+        .order_by("finished_at")
+    )
+    points = [
+        (f"{c.finished_at:%d %b %Y} · {c.assignment.instrument_version.title}", c.as_result())
+        for c in history
+        if c.finished_at is not None
+    ]
+    trend_points = scoring.trend(
+        [(label, r) for label, r in points if r is not None], version.as_definition()
+    )
+    return Report(
+        assignment=assignment,
+        comparison=comparison,
+        names=names,
+        result=result,
+        area_titles=titles,
+        charts=[
+            _chart_view(chart)
+            for chart in charts.report_charts(result, names=names, area_titles=titles)
+        ],
+        trend=_chart_view(charts.trend_chart(trend_points, area_titles=titles)),
+        flags=_flags(result, items, titles, names),
+        item_texts={item_id: item["text"] for item_id, item in items.items()},
+    )

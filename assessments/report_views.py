@@ -1,0 +1,67 @@
+"""The couple report (assigned counsellors only) and the actions taken from it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments import comparisons, report
+from assessments.models import Comparison
+from practice.audit import audited
+from practice.models import AuditEvent
+from practice.tenancy import PracticeRequest, counsellor_required
+
+
+@counsellor_required
+@require_GET
+@audited(AuditEvent.Action.VIEW, "report", "assignment_id")
+def couple_report(request: PracticeRequest, practice_slug: str, assignment_id: str) -> HttpResponse:
+    data = report.couple_report(request.practice, request.membership, assignment_id)
+    return render(request, "assessments/report.html", {"report": data})
+
+
+@counsellor_required
+@require_GET
+def comparison_status(
+    request: PracticeRequest, practice_slug: str, assignment_id: str
+) -> JsonResponse:
+    """Polled by the report page while the comparison runs."""
+    assignment = report.assignment_for_counsellor(
+        request.practice, request.membership, assignment_id
+    )
+    comparison = assignment.comparisons.order_by("-created_at").first()
+    return JsonResponse({"status": comparison.status if comparison else "waiting"})
+
+
+def _latest(request: PracticeRequest, assignment_id: str) -> Comparison:
+    assignment = report.assignment_for_counsellor(
+        request.practice, request.membership, assignment_id
+    )
+    comparison = assignment.comparisons.order_by("-created_at").first()
+    if comparison is None:
+        raise Http404
+    return comparison
+
+
+@counsellor_required
+@require_POST
+@audited(AuditEvent.Action.CHANGE, "comparison", "assignment_id")
+def comparison_retry(
+    request: PracticeRequest, practice_slug: str, assignment_id: str
+) -> HttpResponse:
+    comparisons.comparison_retry(comparison=_latest(request, assignment_id))
+    messages.info(request, "The comparison has been queued again.")
+    return redirect("assignment-report", practice_slug=practice_slug, assignment_id=assignment_id)
+
+
+@counsellor_required
+@require_POST
+@audited(AuditEvent.Action.SAFETY_CHECK_IN, "comparison", "assignment_id")
+def safety_check_in(
+    request: PracticeRequest, practice_slug: str, assignment_id: str
+) -> HttpResponse:
+    comparisons.safety_clear(comparison=_latest(request, assignment_id), by=request.membership)
+    messages.success(request, "Recorded: individual safety check-ins have taken place.")
+    return redirect("assignment-report", practice_slug=practice_slug, assignment_id=assignment_id)

@@ -1,0 +1,172 @@
+"""Writes on clients, couples and invitations. Keyword-only, typed, atomic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Client, Couple, Invitation, Partner
+from clients.tokens import new_token, token_hash
+from practice.models import Membership, Practice
+from practice.tenancy import enqueue_on_commit
+
+if TYPE_CHECKING:
+    from assessments.models import Assignment
+
+
+@dataclass(frozen=True)
+class PartnerDetails:
+    display_name: str
+    email: str = ""
+    pronouns: str = ""
+
+
+def _check_counsellors(practice: Practice, counsellors: list[Membership]) -> None:
+    for membership in counsellors:
+        if membership.practice_id != practice.pk or not membership.is_counsellor:
+            raise ValidationError({"counsellors": "Choose counsellors of this practice."})
+
+
+@transaction.atomic
+def couple_create(
+    *,
+    practice: Practice,
+    partner_a: PartnerDetails,
+    partner_b: PartnerDetails,
+    counsellors: list[Membership],
+) -> Couple:
+    _check_counsellors(practice, counsellors)
+    a = Client.objects.create(practice=practice, **partner_a.__dict__)
+    b = Client.objects.create(practice=practice, **partner_b.__dict__)
+    couple = Couple.objects.create(practice=practice, partner_a=a, partner_b=b)
+    couple.counsellors.set(counsellors)
+    return couple
+
+
+@transaction.atomic
+def couple_update(
+    *,
+    couple: Couple,
+    partner_a: PartnerDetails,
+    partner_b: PartnerDetails,
+    counsellors: list[Membership] | None,
+) -> Couple:
+    for client, details in ((couple.partner_a, partner_a), (couple.partner_b, partner_b)):
+        client.display_name = details.display_name
+        client.email = details.email
+        client.pronouns = details.pronouns
+        client.save(update_fields=["display_name", "email", "pronouns"])
+    if counsellors is not None:
+        _check_counsellors(couple.practice, counsellors)
+        couple.counsellors.set(counsellors)
+    return couple
+
+
+@transaction.atomic
+def couple_set_status(*, couple: Couple, status: str) -> None:
+    couple.status = status
+    couple.save(update_fields=["status", "updated_at"])
+
+
+def invitation_url(token: str) -> str:
+    return f"{settings.SITE_URL}{reverse('invitation-open', kwargs={'token': token})}"
+
+
+def _fresh_token(invitation: Invitation) -> str:
+    token = new_token()
+    invitation.token_hash = token_hash(token)
+    invitation.expires_at = timezone.now() + timedelta(
+        days=invitation.practice.invitation_expiry_days
+    )
+    return token
+
+
+@transaction.atomic
+def invitations_create(*, assignment: Assignment) -> dict[str, str]:
+    """One invitation per partner. Partners with an email are emailed by a background job (which
+    mints the token it sends, so no token travels through the broker); for the others the
+    counsellor copies the returned link now, the only time it can be shown."""
+    links: dict[str, str] = {}
+    couple = assignment.couple
+    for side in (Partner.A, Partner.B):
+        client = couple.partner(side)
+        invitation = Invitation(
+            practice=assignment.practice, assignment=assignment, partner=side, client=client
+        )
+        token = _fresh_token(invitation)
+        invitation.save()
+        if client.email:
+            invitation_send(invitation=invitation)
+        else:
+            links[side] = invitation_url(token)
+    return links
+
+
+def invitation_send(*, invitation: Invitation) -> None:
+    """Emails the partner their link; the job mints a fresh token, so earlier links stop."""
+    from clients.tasks import send_invitation_email
+
+    if not invitation.client.email:
+        raise ValidationError(
+            f"{invitation.client} has no email address on file. Reissue the link to copy it."
+        )
+    if not invitation.is_usable:
+        raise ValidationError("This link is no longer active. Reissue it to send a new one.")
+    enqueue_on_commit(send_invitation_email, invitation.practice, invitation.pk)
+
+
+@transaction.atomic
+def invitation_mint_and_mark_sent(*, invitation: Invitation) -> str:
+    """A new token for an email about to be sent: the previous link stops working."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    token = _fresh_token(invitation)
+    invitation.last_sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save()
+    return token
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> None:
+    # Revoking twice keeps the first time: it is when the link stopped working.
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def invitation_reissue(*, invitation: Invitation) -> str | None:
+    """A fresh link for the partner (after expiry, revocation, a lost email or a wrong-person
+    report). Emailed when the partner has an address; otherwise returned for copying."""
+    invitation.revoked_at = None
+    invitation.wrong_person_at = None
+    token = _fresh_token(invitation)
+    invitation.save()
+    if invitation.client.email:
+        invitation_send(invitation=invitation)
+        return None
+    return invitation_url(token)
+
+
+@transaction.atomic
+def invitation_report_wrong_person(*, invitation: Invitation) -> None:
+    """ "This isn't me": the link stops working and the couple's counsellors are told."""
+    from clients.tasks import notify_wrong_person
+
+    invitation.wrong_person_at = timezone.now()
+    invitation.save(update_fields=["wrong_person_at"])
+    enqueue_on_commit(notify_wrong_person, invitation.practice, invitation.pk)
+
+
+@transaction.atomic
+def invitation_consent(*, invitation: Invitation) -> None:
+    if invitation.consented_at is None:
+        invitation.consented_at = timezone.now()
+        invitation.save(update_fields=["consented_at"])

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+from django_scopes import scope
+
+from assessments.models import Comparison
+from assessments.services import NewAssignment
+from clients.models import Couple
+from practice.models import Membership, Practice
+from tests.factories import CoupleFactory, MembershipFactory
+from tests.support.comparing import (
+    a_holds_the_say,
+    assign,
+    b_agrees_a_holds_the_say,
+    b_reports_fear,
+    compared,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def report_url(new: NewAssignment) -> str:
+    return reverse(
+        "assignment-report",
+        kwargs={
+            "practice_slug": new.assignment.practice.slug,
+            "assignment_id": new.assignment.public_id,
+        },
+    )
+
+
+@pytest.fixture
+def imbalanced(assignment: NewAssignment) -> Comparison:
+    return compared(assignment, a_holds_the_say, b_agrees_a_holds_the_say)
+
+
+@pytest.fixture
+def screened(
+    library: None, couple: Couple, counsellor_membership: Membership
+) -> tuple[NewAssignment, Comparison]:
+    new = assign(couple, "signs-of-imbalance", counsellor_membership)
+    return new, compared(new, b=b_reports_fear)
+
+
+def test_assigned_counsellor_reads_the_report_with_index_areas_charts_and_topics(
+    imbalanced: Comparison, assignment: NewAssignment, as_counsellor: Client
+) -> None:
+    response = as_counsellor.get(report_url(assignment))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "Overall balance index" in body
+    assert f'<span class="stat__value">{imbalanced.overall_index}</span>' in body
+    assert 'class="band band--severe"' in body
+    for key in ("area-ranking", "balance-bars", "wellbeing-radar", "disagreements", "pca", "trend"):
+        assert f'data-figure="{key}-data"' in body
+        assert f'id="{key}-data" type="application/json"' in body
+    assert "Show the data as a table" in body
+    result = imbalanced.as_result()
+    assert result is not None
+    for topic in result.topics[:3]:
+        in_names = topic.rationale.replace("Partner A", "Sam").replace("Partner B", "Alex")
+        assert escape(in_names) in body
+    assert "/static/vendor/plotly.min.js" in body
+
+
+def test_the_report_uses_a_constant_number_of_queries_whatever_the_caseload(
+    assignment: NewAssignment,
+    imbalanced: Comparison,
+    as_counsellor: Client,
+    practice: Practice,
+    counsellor_membership: Membership,
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert as_counsellor.get(report_url(assignment)).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for _ in range(15):
+        CoupleFactory.create(practice=practice, counsellors=[counsellor_membership])
+    follow_up = assign(assignment.assignment.couple, "balance-check-in", counsellor_membership)
+    compared(follow_up, a_holds_the_say, b_agrees_a_holds_the_say)
+
+    assert queries() == before
+
+
+def test_safety_flags_show_a_banner_until_the_check_in_is_recorded(
+    screened: tuple[NewAssignment, Comparison], as_counsellor: Client
+) -> None:
+    new, comparison = screened
+    page = as_counsellor.get(report_url(new)).content.decode()
+
+    assert 'class="safety-banner stack"' in page
+    assert "Individual safety check-in before any joint feedback" in page
+    assert "Urgent" in page
+    assert page.index("safety-title") < page.index("areas-title")
+
+    url = reverse(
+        "safety-check-in",
+        kwargs={
+            "practice_slug": new.assignment.practice.slug,
+            "assignment_id": new.assignment.public_id,
+        },
+    )
+    assert as_counsellor.post(url).status_code == 302
+
+    after = as_counsellor.get(report_url(new)).content.decode()
+    assert 'class="safety-banner stack"' not in after
+    assert "Individual check-ins recorded on" in after
+    with scope(practice=comparison.practice):
+        comparison.refresh_from_db()
+    assert comparison.safety_cleared_at is not None
+
+
+def test_safety_items_never_appear_on_the_couple_page(
+    screened: tuple[NewAssignment, Comparison], as_counsellor: Client
+) -> None:
+    new, _ = screened
+    safety_texts = [
+        i["text"] for i in new.assignment.instrument_version.items if i["sensitivity"] == "safety"
+    ]
+    couple = new.assignment.couple
+    page = as_counsellor.get(
+        reverse(
+            "couple-detail",
+            kwargs={"practice_slug": couple.practice.slug, "couple_id": couple.public_id},
+        )
+    ).content.decode()
+
+    assert safety_texts
+    for text in safety_texts:
+        assert escape(text) not in page
+    assert "Safety" not in page
+
+
+def test_report_waits_for_the_partners_then_shows_the_job_status(
+    assignment: NewAssignment, as_counsellor: Client
+) -> None:
+    waiting = as_counsellor.get(report_url(assignment)).content.decode()
+    assert "Waiting for both partners" in waiting
+
+    status_url = reverse(
+        "comparison-status",
+        kwargs={
+            "practice_slug": assignment.assignment.practice.slug,
+            "assignment_id": assignment.assignment.public_id,
+        },
+    )
+    assert as_counsellor.get(status_url).json() == {"status": "waiting"}
+
+
+def test_a_failed_comparison_offers_a_retry_that_queues_it_again(
+    imbalanced: Comparison, assignment: NewAssignment, as_counsellor: Client
+) -> None:
+    with scope(practice=imbalanced.practice):
+        Comparison.objects.filter(pk=imbalanced.pk).update(status="failed", result=None)
+    page = as_counsellor.get(report_url(assignment)).content.decode()
+    assert "Retry the comparison" in page
+
+    retry = reverse(
+        "comparison-retry",
+        kwargs={
+            "practice_slug": assignment.assignment.practice.slug,
+            "assignment_id": assignment.assignment.public_id,
+        },
+    )
+    assert as_counsellor.post(retry).status_code == 302
+    with scope(practice=imbalanced.practice):
+        imbalanced.refresh_from_db()
+    assert imbalanced.status == Comparison.Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("as_admin", 403), ("as_outsider", 404), ("unassigned", 404)],
+    ids=["admin who does not counsel: role refused", "other practice", "unassigned counsellor"],
+)
+def test_only_assigned_counsellors_reach_reports_and_their_actions(
+    persona: str,
+    status: int,
+    request: pytest.FixtureRequest,
+    imbalanced: Comparison,
+    assignment: NewAssignment,
+    practice: Practice,
+) -> None:
+    if persona == "unassigned":
+        web = Client()
+        web.force_login(MembershipFactory.create(practice=practice).user)
+    else:
+        web = request.getfixturevalue(persona)
+    kwargs = {"practice_slug": practice.slug, "assignment_id": assignment.assignment.public_id}
+
+    missing = {**kwargs, "assignment_id": "00000000-0000-0000-0000-000000000000"}
+
+    for name in ("assignment-report", "comparison-status"):
+        assert web.get(reverse(name, kwargs=kwargs)).status_code == status
+        assert web.get(reverse(name, kwargs=missing)).status_code == status
+    for name in ("comparison-retry", "safety-check-in"):
+        assert web.post(reverse(name, kwargs=kwargs)).status_code == status
+    with scope(practice=practice):
+        imbalanced.refresh_from_db()
+    assert imbalanced.safety_cleared_at is None
+
+
+def test_anonymous_visitors_are_sent_to_login(
+    imbalanced: Comparison, assignment: NewAssignment, anonymous: Client
+) -> None:
+    response = anonymous.get(report_url(assignment))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
