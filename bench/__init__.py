@@ -1,0 +1,1 @@
+"""Benchmarks: measure the product against its floor (see bench/RESULTS.md)."""

@@ -1,0 +1,61 @@
+"""`seed_scale` (the benchmarks' practice at scale) at a tiny size: the rows it promises."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_scopes import scope
+
+from assessments.models import Assignment, Comparison, Response
+from clients.models import Couple, Invitation
+from practice.models import Membership, Practice
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(slug: str = "scale", *extra: str) -> Practice:
+    call_command(
+        "seed_scale", "--slug", slug, "--couples", "6", "--counsellors", "3",
+        "--assignments-per-couple", "2", "--caseload", "4", *extra, stdout=None,
+    )  # fmt: skip
+    return Practice.objects.get(slug=slug)
+
+
+def test_seed_scale_builds_couples_with_completed_assignments_and_done_comparisons() -> None:
+    practice = seed()
+
+    with scope(practice=practice):
+        assert Couple.objects.count() == 6
+        assert Membership.objects.filter(is_counsellor=True).count() == 3
+        assert Assignment.objects.count() == 12
+        assert Invitation.objects.count() == 24
+        responses = list(Response.objects.all())
+        assert len(responses) == 24
+        assert all(r.submitted_at is not None and r.answered_count > 0 for r in responses)
+        comparisons = list(Comparison.objects.all())
+        assert len(comparisons) == 12
+        assert all(c.status == Comparison.Status.DONE and c.result for c in comparisons)
+        assert all(c.overall_band for c in comparisons)
+
+
+def test_the_first_counsellor_gets_the_caseload_asked_for() -> None:
+    practice = seed()
+
+    with scope(practice=practice):
+        first = Membership.objects.filter(is_counsellor=True).order_by("pk").first()
+        assert Couple.objects.filter(counsellors=first).count() >= 4
+
+
+def test_comparisons_can_be_left_pending_for_a_worker() -> None:
+    practice = seed("pending", "--comparisons", "pending")
+
+    with scope(practice=practice):
+        statuses = set(Comparison.objects.values_list("status", flat=True))
+    assert statuses == {Comparison.Status.PENDING}
+
+
+def test_seeding_an_existing_slug_is_refused() -> None:
+    seed()
+
+    with pytest.raises(CommandError, match="exists"):
+        seed()
