@@ -250,6 +250,18 @@ class Gunicorn:
             return False
         return True
 
+    def drain(self) -> None:
+        """Waits until a worker is free again: wrk stops sending at the deadline, but slow
+        requests it left in flight (seconds, for the dashboard) still hold the workers."""
+        common.wait_until(self._free, timeout=60, interval=0.2)
+
+    def _free(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/bench/bare", timeout=0.5):
+                return True
+        except OSError:
+            return False
+
     def __exit__(self, *exc: object) -> None:
         if self.process is None:
             return
@@ -527,9 +539,11 @@ def run(bench: Bench) -> Part:
                     connections=conns,
                     seconds=s.wrk_warmup,
                 )
+                server.drain()
             results[name] = wrk(
                 bench, port, name, method, path, sessions, connections=conns, pace_ms=pace
             )
+            server.drain()
             if method == "PUT":
                 # The next run starts from revisions the server moved on from: refresh them
                 # once the saves wrk left in flight have landed.
