@@ -139,9 +139,9 @@ def query_text(request: Request, name: str, *, max_length: int = 100) -> str:
 
 
 def query_uuid(request: Request, name: str) -> UUID | None:
-    value = query_text(request, name)
-    if not value:
+    if name not in request.query_params:
         return None
+    value = query_text(request, name)
     try:
         return UUID(value)
     except ValueError as error:
@@ -149,9 +149,9 @@ def query_uuid(request: Request, name: str) -> UUID | None:
 
 
 def query_choice(request: Request, name: str, choices: Sequence[str]) -> str | None:
-    value = query_text(request, name)
-    if not value:
+    if name not in request.query_params:
         return None
+    value = query_text(request, name)
     if value not in choices:
         raise exceptions.ValidationError({name: [f"Choose one of: {', '.join(choices)}."]})
     return value
