@@ -225,14 +225,6 @@ _JOB_COLUMNS = (
     "response_a__answers",
     "response_b__answers",
 )
-_JOB_DEFERRED = (
-    "assignment__instrument_version__definition",
-    "assignment__instrument_version__description",
-    "assignment__instrument_version__client_intro",
-    "assignment__instrument_version__source",
-    "response_a__item_order",
-    "response_b__item_order",
-)
 _FINISH_FIELDS = [
     "result", "algorithm_version", "params_hash", "overall_index", "overall_band", "top_area",
     "safety_level", "status", "last_error", "finished_at",
