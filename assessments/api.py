@@ -304,7 +304,8 @@ class ComparisonViewSet(PracticeViewSet):
             }
             for point_of, point in selectors.comparison_trend(self.practice, comparison)
         ]
-        body = {"comparison": comparison.public_id, "points": points}
+        instrument = comparison.assignment.instrument_version.instrument.slug
+        body = {"comparison": comparison.public_id, "instrument": instrument, "points": points}
         return Response(TrendSerializer(body).data)
 
 

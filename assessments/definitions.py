@@ -22,6 +22,13 @@ KINDS: Final = get_args(scoring.Kind)
 SENSITIVITIES: Final = get_args(scoring.Sensitivity)
 TRIGGERS: Final = get_args(scoring.Trigger)
 PURPOSES: Final = ("full", "screener", "factors", "checkin")
+# Format 1 keyed items with `reverse`; format 2 states each item's healthy pole and knows the
+# `wellbeing` and `flag` markers. Versions already given to couples may be in either.
+FORMATS: Final = (1, 2)
+HEALTHY_POLES: Final = {"agree": ("agree", "disagree"), "frequency": ("never", "very often")}
+# The pole whose answer is 1 on the raw scale: such items are keyed k = 6 - x.
+LOW_POLES: Final = frozenset({"disagree", "never"})
+FLAG_RULES: Final = get_args(scoring.FlagRule)
 WELLBEING_KINDS: Final = ("agree", "frequency")
 MIN_AREA_ITEMS: Final = 4
 SUM_TOLERANCE: Final = 0.001
@@ -41,6 +48,7 @@ DEFAULT_BANDS: Final = {
 
 _INSTRUMENT_FIELDS: Final = (
     "slug",
+    "format",
     "version",
     "title",
     "description",
@@ -67,7 +75,18 @@ _SCORING_FIELDS: Final = (
     "overall_reliability",
 )
 _AREA_FIELDS: Final = ("slug", "title", "description", "weight", "sd", "reliability", "topics")
-_ITEM_FIELDS: Final = ("id", "area", "kind", "text", "reverse", "sensitivity", "required")
+_ITEM_FIELDS_V1: Final = ("id", "area", "kind", "text", "reverse", "sensitivity", "required")
+_ITEM_FIELDS_V2: Final = (
+    "id",
+    "area",
+    "kind",
+    "text",
+    "healthy",
+    "sensitivity",
+    "required",
+    "wellbeing",
+    "flag",
+)
 _TOPICS_FILE_FIELDS: Final = ("version", "topics")
 _TOPIC_FIELDS: Final = ("slug", "title", "areas", "triggers", "why", "steps")
 
@@ -272,6 +291,7 @@ def validate_instrument(data: object, *, source: str, known_topics: set[str]) ->
     """Check one parsed instrument file and return it normalised, with every default filled in."""
     check = _Checker(source)
     raw = check.mapping(data, _INSTRUMENT_FIELDS, "an instrument file")
+    file_format = check.integer(raw, "format", minimum=1, maximum=max(FORMATS), default=1)
     definition: dict[str, Any] = {
         "slug": check.slug(raw, "slug"),
         "version": check.integer(raw, "version", minimum=1),
@@ -286,9 +306,18 @@ def validate_instrument(data: object, *, source: str, known_topics: set[str]) ->
         "shuffle_items": check.boolean(raw, "shuffle_items", default=False),
         "scoring": _scoring(check, check.get(raw, "scoring", {})),
     }
+    if file_format > 1:
+        # Format 1 definitions are stored without the key, so their content hash stays as it was.
+        definition["format"] = file_format
     areas = _areas(check, check.sequence(raw, "areas"), known_topics)
-    items = _items(check, check.sequence(raw, "items"), {area["slug"] for area in areas})
-    _check_area_items(check, areas, items)
+    item_entries = check.sequence(raw, "items")
+    area_slugs = {area["slug"] for area in areas}
+    if file_format == 1:
+        items = _items_v1(check, item_entries, area_slugs)
+        _check_area_items_v1(check, areas, items)
+    else:
+        items = _items_v2(check, item_entries, area_slugs)
+        _check_area_items_v2(check, areas, items)
     definition["areas"] = areas
     definition["items"] = items
     try:
@@ -410,14 +439,16 @@ def _areas(check: _Checker, entries: list[Any], known_topics: set[str]) -> list[
     return areas
 
 
-def _items(check: _Checker, entries: list[Any], area_slugs: set[str]) -> list[dict[str, Any]]:
+def _item_entries(
+    check: _Checker, entries: list[Any], area_slugs: set[str], allowed: tuple[str, ...]
+) -> Iterable[tuple[_Checker, Mapping[str, Any], dict[str, Any]]]:
+    """Each item's checker, raw mapping and the fields common to every format."""
     if not entries:
         raise check.fail("items", "must list at least one item")
-    items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for position, entry in enumerate(entries, start=1):
         here = check.at(_where("item", entry, "id", position))
-        raw = here.mapping(entry, _ITEM_FIELDS, "an item")
+        raw = here.mapping(entry, allowed, "an item")
         item_id = here.slug(raw, "id")
         if item_id in seen:
             raise here.fail("id", "is used by another item of this instrument")
@@ -425,8 +456,19 @@ def _items(check: _Checker, entries: list[Any], area_slugs: set[str]) -> list[di
         area = here.get(raw, "area")
         if not isinstance(area, str) or area not in area_slugs:
             raise here.fail("area", f"must be one of the instrument's areas (got {_shown(area)})")
-        kind = here.choice(raw, "kind", KINDS)
-        text = here.text(raw, "text")
+        common = {
+            "id": item_id,
+            "area": area,
+            "kind": here.choice(raw, "kind", KINDS),
+            "text": here.text(raw, "text"),
+        }
+        yield here, raw, common
+
+
+def _items_v1(check: _Checker, entries: list[Any], area_slugs: set[str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for here, raw, common in _item_entries(check, entries, area_slugs, _ITEM_FIELDS_V1):
+        kind = common["kind"]
         reverse = here.boolean(raw, "reverse")
         sensitivity = here.choice(raw, "sensitivity", SENSITIVITIES)
         required = here.boolean(raw, "required", default=True)
@@ -439,20 +481,68 @@ def _items(check: _Checker, entries: list[Any], area_slugs: set[str]) -> list[di
         if kind == "share" and reverse:
             raise here.fail("reverse", "share items must have reverse: false")
         items.append(
+            {**common, "reverse": reverse, "sensitivity": sensitivity, "required": required}
+        )
+    return items
+
+
+def _items_v2(check: _Checker, entries: list[Any], area_slugs: set[str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for here, raw, common in _item_entries(check, entries, area_slugs, _ITEM_FIELDS_V2):
+        kind = common["kind"]
+        sensitivity = here.choice(raw, "sensitivity", SENSITIVITIES)
+        safety = sensitivity == "safety"
+        if kind == "share":
+            # A share item measures who holds the influence: it has no healthy pole.
+            for field in ("healthy", "wellbeing"):
+                if field in raw:
+                    raise here.fail(field, "share items have no healthy pole and no wellbeing")
+            healthy = None
+        else:
+            healthy = here.choice(raw, "healthy", HEALTHY_POLES[kind])
+        if safety and kind == "share":
+            raise here.fail("kind", f"safety items must be agree or frequency (got {kind!r})")
+        # Endorsing a safety statement is the warning sign, so its healthy pole is the low one.
+        if safety and healthy not in LOW_POLES:
+            raise here.fail("healthy", "a safety item's healthy pole is never or disagree")
+        if not safety and "flag" in raw:
+            raise here.fail("flag", "only safety items have a flag rule")
+        if safety and "wellbeing" in raw:
+            raise here.fail("wellbeing", "safety items never enter wellbeing; leave it out")
+        items.append(
             {
-                "id": item_id,
-                "area": area,
-                "kind": kind,
-                "text": text,
-                "reverse": reverse,
+                **common,
+                "healthy": healthy,
+                "reverse": healthy in LOW_POLES,
                 "sensitivity": sensitivity,
-                "required": required,
+                "required": here.boolean(raw, "required", default=True),
+                "wellbeing": kind != "share" and here.boolean(raw, "wellbeing", default=True),
+                "flag": here.choice(raw, "flag", FLAG_RULES) if "flag" in raw else "graded",
             }
         )
     return items
 
 
-def _check_area_items(
+def _check_area_items_v2(
+    check: _Checker, areas: list[dict[str, Any]], items: list[dict[str, Any]]
+) -> None:
+    for area in areas:
+        own = [item for item in items if item["area"] == area["slug"]]
+        here = check.at(f"area {area['slug']!r}")
+        if len(own) < MIN_AREA_ITEMS:
+            raise here.fail("items", f"needs at least {MIN_AREA_ITEMS} items (has {len(own)})")
+        if not any(item["kind"] == "share" for item in own):
+            raise here.fail("items", "needs at least one share item")
+        # Safety items only raise flags, so the area's scores rest on its other items.
+        if not any(item["wellbeing"] and item["sensitivity"] != "safety" for item in own):
+            raise here.fail(
+                "items",
+                "needs at least one agree or frequency item that is not a safety item and counts"
+                " toward wellbeing",
+            )
+
+
+def _check_area_items_v1(
     check: _Checker, areas: list[dict[str, Any]], items: list[dict[str, Any]]
 ) -> None:
     for area in areas:
@@ -584,6 +674,8 @@ def instrument_def(definition: Mapping[str, Any]) -> scoring.InstrumentDef:
                 reverse=item["reverse"],
                 sensitivity=item["sensitivity"],
                 required=item["required"],
+                wellbeing=item.get("wellbeing", True),
+                flag=item.get("flag", "graded"),
             )
             for item in definition["items"]
         ),

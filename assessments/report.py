@@ -13,6 +13,7 @@ from django.http import Http404
 from assessments import charts, scoring
 from assessments.models import Assignment, Comparison
 from assessments.scales import SCALES
+from assessments.selectors import comparison_trend
 from clients.selectors import is_assigned_counsellor
 from practice.models import Membership, Practice
 
@@ -127,21 +128,9 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
     version = assignment.instrument_version
     titles = {area["slug"]: area["title"] for area in version.areas}
     items = {item["id"]: item for item in version.items}
-    history = list(
-        Comparison.objects.filter(
-            practice=practice, assignment__couple=couple, status=Comparison.Status.DONE
-        )
-        .select_related("assignment__instrument_version")
-        .order_by("finished_at")
-    )
-    points = [
-        (f"{c.finished_at:%d %b %Y} · {c.assignment.instrument_version.title}", c.as_result())
-        for c in history
-        if c.finished_at is not None
-    ]
-    trend_points = scoring.trend(
-        [(label, r) for label, r in points if r is not None], version.as_definition()
-    )
+    trend_points = [point for _, point in comparison_trend(practice, comparison)]
+    # One point is not a trend: the page says so in a sentence instead of drawing a dot.
+    charted = [point for point in trend_points if point.overall_index is not None]
     return Report(
         assignment=assignment,
         comparison=comparison,
@@ -152,7 +141,9 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
             _chart_view(chart)
             for chart in charts.report_charts(result, names=names, area_titles=titles)
         ],
-        trend=_chart_view(charts.trend_chart(trend_points, area_titles=titles)),
+        trend=_chart_view(charts.trend_chart(trend_points, area_titles=titles))
+        if len(charted) >= 2
+        else None,
         flags=_flags(result, items, titles, names),
         item_texts={item_id: item["text"] for item_id, item in items.items()},
     )

@@ -4,6 +4,9 @@ Nothing here touches Django or the database: frozen dataclasses in, frozen datac
 engine can be tested in milliseconds and re-run identically for any stored comparison.
 
 The formulas are those of `shared/design/product.md`, "Scoring" and "Suggested session topics".
+Safety items feed the safety flags and nothing else (product.md, "Safety override: no inference"):
+every number outside the safety panel is computed from an area's other items, so no answer to a
+safety item can be read back from a score, a chart or a rationale.
 All arithmetic is done on exact fractions and rounded once, at the output, so that swapping the two
 partners flips signs without ever changing a magnitude in the last bit, and so that a boundary case
 (an index of exactly 14.5, a difference exactly at the reliable-change threshold) is decided the
@@ -20,7 +23,9 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Final, Literal, cast, get_args
 
-ALGORITHM_VERSION: str = "1.0"
+# 2.0: safety items leave every score; items marked `wellbeing: false` leave w and PCA; the overall
+# index is the weighted mean of the rounded area indices; "urgent" safety items.
+ALGORITHM_VERSION: str = "2.0"
 
 Kind = Literal["share", "agree", "frequency"]
 Sensitivity = Literal["shared", "clinician", "safety"]
@@ -28,6 +33,7 @@ Trigger = Literal["consensual_imbalance", "perception_gap", "low_wellbeing", "sa
 Direction = Literal["a", "b", "equal"]
 Partner = Literal["a", "b"]
 FlagLevel = Literal["caution", "urgent"]
+FlagRule = Literal["graded", "urgent"]
 Answers = Mapping[str, int]
 
 MIN_ANSWER: Final = 1
@@ -38,6 +44,9 @@ EQUAL_SHARE: Final = 3
 DIRECTION_THRESHOLD: Final = 0.05
 STORED_DECIMALS: Final = 4
 MAX_TOPIC_SUGGESTIONS: Final = 8
+# An area with fewer non-safety wellbeing items than this gets a rationale that names the area
+# only: a per-partner number built from one or two answers would be those answers.
+MIN_ITEMS_FOR_PARTNER_NUMBERS: Final = 3
 SAFETY_TRIGGER: Final = "safety"
 SAFETY_TOPIC_SLUG: Final = "individual-safety-check-in"
 SAFETY_TOPIC_TITLE: Final = "Individual safety check-in"
@@ -95,6 +104,11 @@ class ItemDef:
     reverse: bool = False
     sensitivity: Sensitivity = "shared"
     required: bool = True
+    # False for items about the respondent's own dominating behaviour or economic dependency: the
+    # counsellor sees them, but they are not the respondent's wellbeing.
+    wellbeing: bool = True
+    # "urgent": any endorsement of this safety item is urgent ("I feel afraid at home").
+    flag: FlagRule = "graded"
 
     def __post_init__(self) -> None:
         where = f"item {self.id!r}"
@@ -107,16 +121,33 @@ class ItemDef:
         _require(
             not (self.kind == "share" and self.reverse), f"{where}: share items cannot reverse"
         )
-        # The flag thresholds are stated on the raw scale of a reverse-keyed wellbeing item.
+        _require(self.flag in get_args(FlagRule), f"{where}: unknown flag rule {self.flag!r}")
+        # Endorsing a safety statement is its unhealthy pole, so the flag thresholds are stated
+        # on the raw scale of a reverse-keyed item.
         if self.sensitivity == "safety":
             _require(
                 self.kind in _WELLBEING_KINDS, f"{where}: safety items must be agree/frequency"
             )
-            _require(self.reverse, f"{where}: safety items must have reverse: true")
+            _require(self.reverse, f"{where}: a safety item's healthy pole must be never/disagree")
+        else:
+            _require(self.flag == "graded", f"{where}: only safety items have a flag rule")
+        _require(
+            self.wellbeing or (self.kind in _WELLBEING_KINDS and self.sensitivity != "safety"),
+            f"{where}: only non-safety agree/frequency items can be kept out of wellbeing",
+        )
 
     @property
-    def is_wellbeing(self) -> bool:
-        return self.kind in _WELLBEING_KINDS
+    def is_share(self) -> bool:
+        return self.kind == "share"
+
+    @property
+    def is_safety(self) -> bool:
+        return self.sensitivity == "safety"
+
+    @property
+    def scores_wellbeing(self) -> bool:
+        """Counts toward w_A/w_B, strain and PCA."""
+        return self.kind in _WELLBEING_KINDS and self.wellbeing and not self.is_safety
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +217,10 @@ class InstrumentDef:
 
     def items_of(self, area_slug: str) -> tuple[ItemDef, ...]:
         return tuple(item for item in self.items if item.area == area_slug)
+
+    def scored_items_of(self, area_slug: str) -> tuple[ItemDef, ...]:
+        """The area's items that enter its scores: all but the safety items."""
+        return tuple(item for item in self.items_of(area_slug) if not item.is_safety)
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,22 +447,22 @@ def _answered(items: Iterable[ItemDef], answers: Answers) -> list[tuple[ItemDef,
 
 def _perceived_balance(items: Sequence[ItemDef], answers: Answers, sign: int) -> Fraction | None:
     # s = (3 - x) / 2 for A and (x - 3) / 2 for B: +1 always means "A holds the influence".
-    shares = [
-        sign * (EQUAL_SHARE - x) for item, x in _answered(items, answers) if not item.is_wellbeing
-    ]
+    shares = [sign * (EQUAL_SHARE - x) for item, x in _answered(items, answers) if item.is_share]
     return _mean(shares, 1, 2)
 
 
 def _wellbeing(items: Sequence[ItemDef], answers: Answers) -> Fraction | None:
     # (k - 1) / 4 * 100, averaged over answered items only: a skip is not a zero.
     steps = [
-        keyed(item, x) - MIN_ANSWER for item, x in _answered(items, answers) if item.is_wellbeing
+        keyed(item, x) - MIN_ANSWER
+        for item, x in _answered(items, answers)
+        if item.scores_wellbeing
     ]
     return _mean(steps, 100, MAX_ANSWER - MIN_ANSWER)
 
 
 def _pca(items: Sequence[ItemDef], a: Answers, b: Answers, healthy_min: int) -> Fraction | None:
-    both = [item for item in items if item.is_wellbeing and item.id in a and item.id in b]
+    both = [item for item in items if item.scores_wellbeing and item.id in a and item.id in b]
     if not both:
         return None
     healthy = [
@@ -441,8 +476,8 @@ def _pca(items: Sequence[ItemDef], a: Answers, b: Answers, healthy_min: int) -> 
 def _covered(items: Sequence[ItemDef], answers: Answers, coverage_min: float) -> bool:
     answered = [item for item, _ in _answered(items, answers)]
     return (
-        any(not item.is_wellbeing for item in answered)
-        and any(item.is_wellbeing for item in answered)
+        any(item.is_share for item in answered)
+        and any(item.scores_wellbeing for item in answered)
         and len(answered) >= _exact(coverage_min) * len(items)
     )
 
@@ -500,7 +535,8 @@ class _AreaScore:
     area: AreaDef
     result: AreaResult
     exact: _Exact | None
-    raw_index: Fraction | None
+    # Whether rationales may quote each partner's numbers for this area.
+    partner_numbers: bool = False
 
 
 def _unscored(area: AreaDef, items: Sequence[ItemDef], a: Answers, b: Answers) -> _AreaScore:
@@ -525,7 +561,7 @@ def _unscored(area: AreaDef, items: Sequence[ItemDef], a: Answers, b: Answers) -
         answered_b=len(_answered(items, b)),
         item_count=len(items),
     )
-    return _AreaScore(area=area, result=result, exact=None, raw_index=None)
+    return _AreaScore(area=area, result=result, exact=None)
 
 
 def _exact_numbers(items: Sequence[ItemDef], a: Answers, b: Answers, t: float) -> _Exact | None:
@@ -540,13 +576,12 @@ def _exact_numbers(items: Sequence[ItemDef], a: Answers, b: Answers, t: float) -
 
 def _score_area(instrument: InstrumentDef, area: AreaDef, a: Answers, b: Answers) -> _AreaScore:
     params = instrument.params
-    items = instrument.items_of(area.slug)
+    items = instrument.scored_items_of(area.slug)
     covered = _covered(items, a, params.coverage_min) and _covered(items, b, params.coverage_min)
     exact = _exact_numbers(items, a, b, params.strain_threshold) if covered else None
     if exact is None:
         return _unscored(area, items, a, b)
-    raw_index = exact.raw_index(params)
-    index = _whole(raw_index)
+    index = _whole(exact.raw_index(params))
     meaningful = _exceeds(
         exact.w_a - exact.w_b,
         z=params.meaningful_z,
@@ -575,7 +610,13 @@ def _score_area(instrument: InstrumentDef, area: AreaDef, a: Answers, b: Answers
         answered_b=len(_answered(items, b)),
         item_count=len(items),
     )
-    return _AreaScore(area=area, result=result, exact=exact, raw_index=raw_index)
+    wellbeing_items = sum(1 for item in items if item.scores_wellbeing)
+    return _AreaScore(
+        area=area,
+        result=result,
+        exact=exact,
+        partner_numbers=wellbeing_items >= MIN_ITEMS_FOR_PARTNER_NUMBERS,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,7 +644,13 @@ def _ranked(scores: Sequence[_AreaScore]) -> tuple[_AreaScore, ...]:
 
 
 def _overall(scores: Sequence[_AreaScore]) -> int | None:
-    scored = [(_exact(s.area.weight), s.raw_index) for s in scores if s.raw_index is not None]
+    # The displayed (rounded) area indices, so a counsellor can recompute the overall index from
+    # the report: weighted mean, rounded half up.
+    scored = [
+        (_exact(s.area.weight), Fraction(s.result.index))
+        for s in scores
+        if s.result.index is not None
+    ]
     if not scored:
         return None
     total = sum((weight for weight, _ in scored), Fraction(0))
@@ -617,7 +664,7 @@ def _overall(scores: Sequence[_AreaScore]) -> int | None:
 
 def _common_axis(item: ItemDef, answer: int, partner: Partner) -> int:
     # Share answers are "me"/"my partner"; B's are mirrored so 1 means "A decides" for both.
-    if item.is_wellbeing:
+    if not item.is_share:
         return keyed(item, answer)
     return answer if partner == "a" else MAX_ANSWER + MIN_ANSWER - answer
 
@@ -628,7 +675,7 @@ def _disagreements(
     found = []
     for item in instrument.items:
         # Safety items must never reach anything that could be shown to the couple.
-        if item.sensitivity == "safety" or item.id not in a or item.id not in b:
+        if item.is_safety or item.id not in a or item.id not in b:
             continue
         keyed_a = _common_axis(item, a[item.id], "a")
         keyed_b = _common_axis(item, b[item.id], "b")
@@ -649,12 +696,14 @@ def _disagreements(
 
 
 def _safety_level(item: ItemDef, answer: int) -> FlagLevel | None:
-    if item.sensitivity != "safety":
+    if not item.is_safety:
         return None
     if item.kind == "frequency":
         caution, urgent = 2, 4  # rarely/sometimes, often/very often
     else:
         caution, urgent = 4, 5  # agree, strongly agree
+    if item.flag == "urgent":
+        urgent = caution  # any endorsement
     if answer >= urgent:
         return "urgent"
     return "caution" if answer >= caution else None
@@ -722,7 +771,15 @@ def _wellbeing_rationale(title: str, e: _Exact, names: tuple[str, str]) -> str:
     return f"Wellbeing in {title} differs between partners ({levels}; gap {gap})."
 
 
-def _rationale(trigger: str, title: str, e: _Exact, names: tuple[str, str]) -> str:
+def _area_only_rationale(title: str) -> str:
+    return f"{title} is among the areas most out of balance on this assessment."
+
+
+def _rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
+    title, e = score.area.title, score.exact
+    assert e is not None  # only scored areas get suggestions
+    if not score.partner_numbers:
+        return _area_only_rationale(title)
     if trigger == "consensual_imbalance":
         return _consensual_rationale(title, e, names)
     if trigger == "perception_gap":
@@ -765,7 +822,7 @@ def _area_suggestions(
             if trigger is None:
                 continue
             value = index * e.driver(trigger)
-            rationale = _rationale(trigger, score.area.title, e, names)
+            rationale = _rationale(trigger, score, names)
             suggestion = TopicSuggestion(
                 topic.slug, topic.title, score.area.slug, trigger, _stored(value), rationale
             )
@@ -844,11 +901,16 @@ def _changed(
 def trend(
     points: Sequence[tuple[str, ComparisonResult]], instrument: InstrumentDef
 ) -> tuple[TrendPoint, ...]:
-    """Indices over re-assessments, each point marked against the point just before it."""
+    """Indices over re-assessments of one instrument, each point marked against the point just
+    before it. Different instruments are different scales: mixing them is refused."""
     params = instrument.params
     out: list[TrendPoint] = []
     previous: tuple[int | None, dict[str, int | None]] | None = None
     for label, result in points:
+        _require(
+            result.instrument == instrument.slug,
+            f"trend of {instrument.slug!r} given a result of {result.instrument!r}",
+        )
         indices = _area_indices(result, instrument)
         overall_change, area_changes = False, []
         if previous is not None:

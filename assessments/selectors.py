@@ -347,13 +347,15 @@ def comparison_for_counsellor(
 def comparison_trend(
     practice: Practice, comparison: Comparison
 ) -> list[tuple[Comparison, scoring.TrendPoint]]:
-    """The couple's finished comparisons in time order, each paired with its trend point
-    (indices and reliable change against the one before), read with the comparison's own
-    instrument version."""
+    """The couple's finished comparisons of the same instrument in time order, each paired with
+    its trend point (indices and reliable change against the one before), read with the
+    comparison's own instrument version. Other instruments are other scales: never mixed in."""
+    version = comparison.assignment.instrument_version
     history = (
         Comparison.objects.filter(
             practice=practice,
             assignment__couple_id=comparison.assignment.couple_id,
+            assignment__instrument_version__instrument_id=version.instrument_id,
             status=Comparison.Status.DONE,
             finished_at__isnull=False,
         )
@@ -363,11 +365,7 @@ def comparison_trend(
     pairs = [(c, c.as_result()) for c in history]
     scored = [(c, result) for c, result in pairs if result is not None]
     points = scoring.trend(
-        [
-            (f"{c.finished_at:%d %b %Y} · {c.assignment.instrument_version.title}", result)
-            for c, result in scored
-        ],
-        comparison.assignment.instrument_version.as_definition(),
+        [(f"{c.finished_at:%d %b %Y}", result) for c, result in scored], version.as_definition()
     )
     return [(c, point) for (c, _), point in zip(scored, points, strict=True)]
 

@@ -266,6 +266,9 @@ class TrendPointSerializer(serializers.Serializer[Any]):
 
 class TrendSerializer(serializers.Serializer[Any]):
     comparison = serializers.UUIDField(help_text="The comparison the trend was asked for.")
+    instrument = serializers.SlugField(
+        help_text="The instrument of every point: a trend never mixes instruments."
+    )
     points = TrendPointSerializer(many=True)
 
 

@@ -196,6 +196,24 @@ def test_trend_follows_the_couples_finished_comparisons(
     }
 
 
+def test_trend_leaves_out_comparisons_of_other_instruments(
+    api_counsellor: APIClient,
+    comparison: Comparison,
+    couple: Any,
+    counsellor_membership: Membership,
+) -> None:
+    compared(assign(couple, "balance-check-in", counsellor_membership))
+    later = compared(assign(couple, "balance-of-power-inventory", counsellor_membership))
+
+    response = api_counsellor.get(url(later, "trend/"))
+
+    assert response.json()["instrument"] == "balance-of-power-inventory"
+    assert [p["comparison"] for p in response.json()["points"]] == [
+        str(comparison.public_id),
+        str(later.public_id),
+    ]
+
+
 def test_trend_of_a_comparison_not_yet_done_is_empty(
     api_counsellor: APIClient, assignment: NewAssignment, practice: Practice
 ) -> None:

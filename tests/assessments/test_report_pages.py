@@ -58,9 +58,12 @@ def test_assigned_counsellor_reads_the_report_with_index_areas_charts_and_topics
     assert "Overall balance index" in body
     assert f'<span class="stat__value">{imbalanced.overall_index}</span>' in body
     assert 'class="band band--severe"' in body
-    for key in ("area-ranking", "balance-bars", "wellbeing-radar", "disagreements", "pca", "trend"):
+    for key in ("area-ranking", "balance-bars", "wellbeing-radar", "disagreements", "pca"):
         assert f'data-figure="{key}-data"' in body
         assert f'id="{key}-data" type="application/json"' in body
+    # One comparison is not a trend: a sentence stands in for the chart.
+    assert 'data-figure="trend-data"' not in body
+    assert "This is the first Balance of Power Inventory this couple has completed" in body
     assert "Show the data as a table" in body
     result = imbalanced.as_result()
     assert result is not None
@@ -89,6 +92,29 @@ def test_the_report_uses_a_constant_number_of_queries_whatever_the_caseload(
     compared(follow_up, a_holds_the_say, b_agrees_a_holds_the_say)
 
     assert queries() == before
+
+
+def test_the_trend_charts_only_comparisons_of_the_same_instrument(
+    assignment: NewAssignment,
+    imbalanced: Comparison,
+    as_counsellor: Client,
+    counsellor_membership: Membership,
+) -> None:
+    couple = assignment.assignment.couple
+    screener = assign(couple, "signs-of-imbalance", counsellor_membership)
+    compared(screener, b=b_reports_fear)
+    again = assign(couple, "balance-of-power-inventory", counsellor_membership)
+    compared(again)
+
+    inventory_page = as_counsellor.get(report_url(again)).content.decode()
+    screener_page = as_counsellor.get(report_url(screener)).content.decode()
+
+    assert 'data-figure="trend-data"' in inventory_page
+    trend_table = inventory_page[inventory_page.index("Balance index per assessment") :]
+    trend_table = trend_table[: trend_table.index("</table>")]
+    assert trend_table.count("<tr>") == 3  # the header and the two inventory comparisons
+    assert 'data-figure="trend-data"' not in screener_page
+    assert "This is the first Signs of Imbalance Check this couple has completed" in screener_page
 
 
 def test_safety_flags_show_a_banner_until_the_check_in_is_recorded(

@@ -6,15 +6,20 @@ The example instrument has three areas (default scoring parameters: weights 0.4/
 bands 15/35/60, strain threshold 60, coverage 0.5, healthy_min 4, z 1.96, 5 disagreements):
 
     finances       weight 0.5  sd 18  r 0.80   fin-s1, fin-s2 (share), fin-w1 (agree),
-                                               fin-w2 (frequency, reverse)
+                                               fin-w2 (frequency, reverse), fin-w3 (agree)
     communication  weight 0.3  sd 16  r 0.75   com-s1, com-s2 (share), com-w1 (agree),
-                                               com-w2 (agree, reverse, clinician)
+                                               com-w2 (agree, reverse, clinician),
+                                               com-w3 (frequency, reverse, clinician, own
+                                               behaviour: not wellbeing), com-w4 (agree)
     trust          weight 0.2  sd 20  r 0.85   tru-s1 (share), tru-w1 (agree),
                                                tru-w2 (frequency, reverse, safety),
-                                               tru-w3 (agree, reverse, safety)
+                                               tru-w3 (agree, reverse, safety, urgent),
+                                               tru-w4 (agree)
 
 Reminders: share s = (3 - x) / 2 for A and (x - 3) / 2 for B; keyed k = 6 - x on reverse items;
-wellbeing = mean((k - 1) * 25); I = 100 * (0.4 |c| + 0.2 g + 0.2 gap + 0.2 strain).
+wellbeing = mean((k - 1) * 25) over the non-safety items that count as wellbeing;
+I = 100 * (0.4 |c| + 0.2 g + 0.2 gap + 0.2 strain); safety items only raise flags, and an area
+with fewer than 3 wellbeing items (trust) gets a rationale without per-partner numbers.
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ ITEMS = (
     ItemDef("fin-s2", "finances", "share", "Who knows where our money goes?"),
     ItemDef("fin-w1", "finances", "agree", "I have a fair say in how we spend money."),
     ItemDef("fin-w2", "finances", "frequency", "My spending is checked.", reverse=True),
+    ItemDef("fin-w3", "finances", "agree", "I know what we have and what we owe."),
     ItemDef("com-s1", "communication", "share", "Whose view wins when we talk things over?"),
     ItemDef("com-s2", "communication", "share", "Who chooses what we talk about?"),
     ItemDef("com-w1", "communication", "agree", "I feel listened to."),
@@ -87,6 +93,16 @@ ITEMS = (
         reverse=True,
         sensitivity="clinician",
     ),
+    ItemDef(
+        "com-w3",
+        "communication",
+        "frequency",
+        "I talk over my partner.",
+        reverse=True,
+        sensitivity="clinician",
+        wellbeing=False,
+    ),
+    ItemDef("com-w4", "communication", "agree", "We check that we have understood each other."),
     ItemDef("tru-s1", "trust", "share", "Who decides whom we see?"),
     ItemDef("tru-w1", "trust", "agree", "I can rely on my partner."),
     ItemDef(
@@ -101,10 +117,12 @@ ITEMS = (
         "tru-w3",
         "trust",
         "agree",
-        "There are times I do not feel safe at home.",
+        "I feel afraid or unsafe at home.",
         reverse=True,
         sensitivity="safety",
+        flag="urgent",
     ),
+    ItemDef("tru-w4", "trust", "agree", "My partner is honest with me."),
 )
 INSTRUMENT = InstrumentDef("example", 3, AREAS, ITEMS)
 TOPICS = (
@@ -142,29 +160,33 @@ HEALTHY = {
     "fin-s2": 3,
     "fin-w1": 5,
     "fin-w2": 1,
+    "fin-w3": 5,
     "com-s1": 3,
     "com-s2": 3,
     "com-w1": 5,
     "com-w2": 1,
+    "com-w3": 1,
+    "com-w4": 5,
     "tru-s1": 3,
     "tru-w1": 5,
     "tru-w2": 1,
     "tru-w3": 1,
+    "tru-w4": 5,
 }
 
 # Both say A decides finances; B's finance wellbeing is low.
 FINANCES_A = {"fin-s1": 1, "fin-s2": 2}
-FINANCES_B = {"fin-s1": 5, "fin-s2": 4, "fin-w1": 2, "fin-w2": 3}
+FINANCES_B = {"fin-s1": 5, "fin-s2": 4, "fin-w1": 2, "fin-w2": 3, "fin-w3": 2}
 A_DECIDES_A = {**HEALTHY, **FINANCES_A}
 A_DECIDES_B = {**HEALTHY, **FINANCES_B}
-# Each says "I hold the say in communication".
-COMMUNICATION_A = {"com-s1": 1, "com-s2": 2, "com-w1": 4, "com-w2": 2}
+# Each says "I hold the say in communication"; A often talks over B (own behaviour).
+COMMUNICATION_A = {"com-s1": 1, "com-s2": 2, "com-w1": 4, "com-w2": 2, "com-w3": 4, "com-w4": 4}
 COMMUNICATION_B = {"com-s1": 1, "com-s2": 2}
 GAP_A = {**HEALTHY, **COMMUNICATION_A}
 GAP_B = {**HEALTHY, **COMMUNICATION_B}
 # Both endorse safety items; trust wellbeing is low for both.
-SAFETY_A = {**HEALTHY, "tru-w1": 1, "tru-w2": 4, "tru-w3": 4}
-SAFETY_B = {**HEALTHY, "tru-w1": 2, "tru-w2": 2, "tru-w3": 5}
+SAFETY_A = {**HEALTHY, "tru-w1": 1, "tru-w2": 4, "tru-w3": 4, "tru-w4": 1}
+SAFETY_B = {**HEALTHY, "tru-w1": 2, "tru-w2": 2, "tru-w3": 5, "tru-w4": 2}
 
 
 def _without(answers: dict[str, int], *item_ids: str) -> dict[str, int]:
@@ -195,15 +217,16 @@ def _zero_area(slug: str, title: str, item_count: int) -> AreaResult:
     )
 
 
-HEALTHY_FINANCES = _zero_area("finances", "Finances", 4)
-HEALTHY_COMMUNICATION = _zero_area("communication", "Communication", 4)
-HEALTHY_TRUST = _zero_area("trust", "Trust", 4)
+HEALTHY_FINANCES = _zero_area("finances", "Finances", 5)
+HEALTHY_COMMUNICATION = _zero_area("communication", "Communication", 6)
+# The two safety items are not among the area's scored items.
+HEALTHY_TRUST = _zero_area("trust", "Trust", 3)
 
 # finances: p_A = ((3-1) + (3-2)) / (2*2) = 0.75; p_B = ((5-3) + (4-3)) / 4 = 0.75
-#   c = 0.75 (A), g = 0; w_A = (100 + 100) / 2 = 100; w_B: fin-w1 k=2 -> 25, fin-w2 k=6-3=3 -> 50,
-#   so 37.5; gap = 62.5 / 100 = 0.625; strain = (60 - 37.5) / 60 = 0.375; PCA = 0 of 2 = 0
-#   I = 100 * (0.4*0.75 + 0 + 0.2*0.625 + 0.2*0.375) = 100 * (0.3 + 0.125 + 0.075) = 50
-#   meaningful: 62.5 > 1.96 * 18 * sqrt(2 - 0.8 - 0.8) = 22.31 -> True
+#   c = 0.75 (A), g = 0; w_A = 100; w_B: fin-w1 k=2 -> 25, fin-w2 k=6-3=3 -> 50, fin-w3 k=2 -> 25,
+#   so 100/3 = 33.3333; gap = 2/3 = 0.6667; strain = (60 - 100/3) / 60 = 4/9 = 0.4444; PCA 0 of 3
+#   I = 100 * (0.4*0.75 + 0 + 0.2*2/3 + 0.2*4/9) = 30 + 13.333 + 8.889 = 52.22 -> 52
+#   meaningful: 66.67 > 1.96 * 18 * sqrt(2 - 0.8 - 0.8) = 22.31 -> True
 A_DECIDES_FINANCES = AreaResult(
     slug="finances",
     title="Finances",
@@ -214,20 +237,22 @@ A_DECIDES_FINANCES = AreaResult(
     direction="a",
     perception_gap=0.0,
     wellbeing_a=100.0,
-    wellbeing_b=37.5,
-    wellbeing_gap=0.625,
-    strain=0.375,
+    wellbeing_b=33.3333,
+    wellbeing_gap=0.6667,
+    strain=0.4444,
     pca=0.0,
-    index=50,
+    index=52,
     band=Band.IMBALANCED,
     meaningful_gap=True,
-    answered_a=4,
-    answered_b=4,
-    item_count=4,
+    answered_a=5,
+    answered_b=5,
+    item_count=5,
 )
 # communication: p_A = (2 + 1) / 4 = 0.75; p_B = ((1-3) + (2-3)) / 4 = -0.75
-#   c = 0 (equal), g = 1.5 / 2 = 0.75; w_A: com-w1 k=4 -> 75, com-w2 k=6-2=4 -> 75, so 75;
-#   w_B = 100; gap 0.25; strain max(0, (60 - 75) / 60) = 0; PCA: both items healthy for both = 100
+#   c = 0 (equal), g = 1.5 / 2 = 0.75; w_A: com-w1 k=4, com-w2 k=6-2=4, com-w4 k=4 -> 75 each, so
+#   75 (com-w3 is own behaviour: not wellbeing, not PCA); w_B = 100; gap 0.25; strain
+#   max(0, (60 - 75) / 60) = 0; PCA: com-w1, w2, w4 healthy for both = 100 (com-w3, keyed 2 for A,
+#   would have made it 75)
 #   I = 100 * (0 + 0.2*0.75 + 0.2*0.25 + 0) = 20 -> watch
 #   meaningful: 25 > 1.96 * 16 * sqrt(2 - 0.75 - 0.75) = 22.17 -> True
 PERCEPTION_GAP_COMMUNICATION = AreaResult(
@@ -247,16 +272,15 @@ PERCEPTION_GAP_COMMUNICATION = AreaResult(
     index=20,
     band=Band.WATCH,
     meaningful_gap=True,
-    answered_a=4,
-    answered_b=4,
-    item_count=4,
+    answered_a=6,
+    answered_b=6,
+    item_count=6,
 )
-# trust: c = g = 0 (tru-s1 both 3)
-#   w_A: tru-w1 k=1 -> 0, tru-w2 k=6-4=2 -> 25, tru-w3 k=2 -> 25: 50/3 = 16.6667
-#   w_B: tru-w1 k=2 -> 25, tru-w2 k=4 -> 75, tru-w3 k=1 -> 0: 100/3 = 33.3333
-#   gap = (50/3) / 100 = 1/6 = 0.1667; strain = (60 - 50/3) / 60 = 13/18 = 0.7222; PCA 0 of 3
-#   I = 100 * (0.2/6 + 0.2*13/18) = 100 * 16/90 = 17.78 -> 18, watch
-#   meaningful: 16.67 > 1.96 * 20 * sqrt(2 - 0.85 - 0.85) = 21.47 -> False
+# trust: c = g = 0 (tru-s1 both 3); the safety items tru-w2 and tru-w3 enter no number
+#   w_A: tru-w1 k=1 -> 0, tru-w4 k=1 -> 0: 0; w_B: tru-w1 k=2 -> 25, tru-w4 k=2 -> 25: 25
+#   gap = 0.25; strain = (60 - 0) / 60 = 1; PCA 0 of 2
+#   I = 100 * (0.2*0.25 + 0.2*1) = 25 -> watch
+#   meaningful: 25 > 1.96 * 20 * sqrt(2 - 0.85 - 0.85) = 21.47 -> True
 LOW_TRUST = AreaResult(
     slug="trust",
     title="Trust",
@@ -266,19 +290,19 @@ LOW_TRUST = AreaResult(
     consensual=0.0,
     direction="equal",
     perception_gap=0.0,
-    wellbeing_a=16.6667,
-    wellbeing_b=33.3333,
-    wellbeing_gap=0.1667,
-    strain=0.7222,
+    wellbeing_a=0.0,
+    wellbeing_b=25.0,
+    wellbeing_gap=0.25,
+    strain=1.0,
     pca=0.0,
-    index=18,
+    index=25,
     band=Band.WATCH,
-    meaningful_gap=False,
-    answered_a=4,
-    answered_b=4,
-    item_count=4,
+    meaningful_gap=True,
+    answered_a=3,
+    answered_b=3,
+    item_count=3,
 )
-# A answered tru-w1 only: 1 of 4 items < 0.5 coverage.
+# A answered tru-w1 only: 1 of 3 scored items < 0.5 coverage.
 UNSCORED_TRUST = AreaResult(
     slug="trust",
     title="Trust",
@@ -297,23 +321,23 @@ UNSCORED_TRUST = AreaResult(
     band=None,
     meaningful_gap=False,
     answered_a=1,
-    answered_b=4,
-    item_count=4,
+    answered_b=3,
+    item_count=3,
 )
 
 CONSENSUAL_RATIONALE = (
     "Both partners say Partner A holds more say in Finances (c = +0.75); "
-    "Partner B's wellbeing here is 38 vs Partner A's 100."
+    "Partner B's wellbeing here is 33 vs Partner A's 100."
 )
 PERCEPTION_RATIONALE = (
     "Partners see who holds the say in Communication differently "
     "(gap 0.75: Partner A p = +0.75, Partner B p = -0.75)."
 )
-# 50/3 = 16.67 -> 17, 100/3 = 33.33 -> 33, strain 13/18 = 0.722 -> 0.72
-LOW_TRUST_RATIONALE = "Wellbeing in Trust is low (Partner A 17, Partner B 33; strain 0.72)."
+# Trust has two wellbeing items: a per-partner number would be those answers.
+LOW_TRUST_RATIONALE = "Trust is among the areas most out of balance on this assessment."
 
-# Scores are index * driver: finances 50 * |c| 0.75 = 37.5 for both finance topics
-# (financial-transparency: |c| 0.75 beats max(strain, gap) = 0.625). The tie keeps the area's own
+# Scores are index * driver: finances 52 * |c| 0.75 = 39 for both finance topics
+# (financial-transparency: |c| 0.75 beats max(strain, gap) = 2/3). The tie keeps the area's own
 # topic order.
 FINANCE_TOPICS = (
     TopicSuggestion(
@@ -321,7 +345,7 @@ FINANCE_TOPICS = (
         "Financial transparency",
         "finances",
         "consensual_imbalance",
-        37.5,
+        39.0,
         CONSENSUAL_RATIONALE,
     ),
     TopicSuggestion(
@@ -329,7 +353,7 @@ FINANCE_TOPICS = (
         "Making decisions together",
         "finances",
         "consensual_imbalance",
-        37.5,
+        39.0,
         CONSENSUAL_RATIONALE,
     ),
 )
@@ -369,12 +393,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "b": A_DECIDES_B,
         "areas": (A_DECIDES_FINANCES, HEALTHY_COMMUNICATION, HEALTHY_TRUST),
         "ranked": ("finances", "communication", "trust"),
-        # (0.5*50 + 0.3*0 + 0.2*0) / 1.0 = 25 -> watch
-        "overall": (25, Band.WATCH),
-        # fin-w1 keyed 5 vs 2 (3); fin-w2 keyed 5 vs 6-3=3 (2); shares 1 vs 6-5=1 and 2 vs 6-4=2
-        # agree on the common axis
+        # (0.5*52 + 0.3*0 + 0.2*0) / 1.0 = 26 -> watch
+        "overall": (26, Band.WATCH),
+        # fin-w1 keyed 5 vs 2 (3); fin-w3 5 vs 2 (3); fin-w2 5 vs 6-3=3 (2); shares 1 vs 6-5=1 and
+        # 2 vs 6-4=2 agree on the common axis
         "disagreements": (
             ItemDisagreement("fin-w1", "finances", ITEMS[2].text, 5, 2, 3),
+            ItemDisagreement("fin-w3", "finances", ITEMS[4].text, 5, 2, 3),
             ItemDisagreement("fin-w2", "finances", ITEMS[3].text, 5, 3, 2),
         ),
         "flags": (),
@@ -387,16 +412,25 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "ranked": ("communication", "finances", "trust"),
         # 0.3 * 20 / 1.0 = 6 -> balanced
         "overall": (6, Band.BALANCED),
-        # com-s1: A 1 vs B 6-1=5 (4); com-s2: 2 vs 6-2=4 (2); wellbeing items differ by 1 only
+        # com-s1: A 1 vs B 6-1=5 (4); com-w3 (own behaviour, still shown to the counsellor):
+        # keyed 6-4=2 vs 5 (3); com-s2: 2 vs 6-2=4 (2); wellbeing items differ by 1 only
         "disagreements": (
-            ItemDisagreement("com-s1", "communication", ITEMS[4].text, 1, 5, 4),
-            ItemDisagreement("com-s2", "communication", ITEMS[5].text, 2, 4, 2),
+            ItemDisagreement("com-s1", "communication", ITEMS[5].text, 1, 5, 4),
+            ItemDisagreement("com-w3", "communication", ITEMS[9].text, 2, 5, 3, "clinician"),
+            ItemDisagreement("com-s2", "communication", ITEMS[6].text, 2, 4, 2),
         ),
         "flags": (),
         "topics": (COMMUNICATION_TOPIC,),
     },
     "low coverage in one area": {
-        "a": {**A_DECIDES_A, **COMMUNICATION_A, "tru-s1": 0, "tru-w2": 0, "tru-w3": 0},
+        "a": {
+            **A_DECIDES_A,
+            **COMMUNICATION_A,
+            "tru-s1": 0,
+            "tru-w2": 0,
+            "tru-w3": 0,
+            "tru-w4": 0,
+        },
         "b": {**A_DECIDES_B, **COMMUNICATION_B},
         "areas": (
             A_DECIDES_FINANCES,
@@ -404,13 +438,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             UNSCORED_TRUST,
         ),
         "ranked": ("finances", "communication"),
-        # weights renormalised over scored areas: (0.5*50 + 0.3*20) / 0.8 = 31 / 0.8 = 38.75 -> 39
-        "overall": (39, Band.IMBALANCED),
+        # weights renormalised over scored areas: (0.5*52 + 0.3*20) / 0.8 = 32 / 0.8 = 40
+        "overall": (40, Band.IMBALANCED),
+        # largest differences first, ties in instrument order; five at most
         "disagreements": (
-            ItemDisagreement("com-s1", "communication", ITEMS[4].text, 1, 5, 4),
+            ItemDisagreement("com-s1", "communication", ITEMS[5].text, 1, 5, 4),
             ItemDisagreement("fin-w1", "finances", ITEMS[2].text, 5, 2, 3),
+            ItemDisagreement("fin-w3", "finances", ITEMS[4].text, 5, 2, 3),
+            ItemDisagreement("com-w3", "communication", ITEMS[9].text, 2, 5, 3, "clinician"),
             ItemDisagreement("fin-w2", "finances", ITEMS[3].text, 5, 3, 2),
-            ItemDisagreement("com-s2", "communication", ITEMS[5].text, 2, 4, 2),
         ),
         "flags": (),
         "topics": (*FINANCE_TOPICS, COMMUNICATION_TOPIC),
@@ -420,19 +456,19 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "b": SAFETY_B,
         "areas": (HEALTHY_FINANCES, HEALTHY_COMMUNICATION, LOW_TRUST),
         "ranked": ("trust", "finances", "communication"),
-        # 0.2 * (1600/90) / 1.0 = 3.56 -> 4
-        "overall": (4, Band.BALANCED),
+        # 0.2 * 25 / 1.0 = 5 -> balanced
+        "overall": (5, Band.BALANCED),
         # tru-w2 (keyed 2 vs 4) would qualify, but safety items are never listed
         "disagreements": (),
-        # frequency 4 -> urgent, 2 -> caution; agree 5 -> urgent, 4 -> caution; urgent first,
-        # then instrument order
+        # tru-w2 (graded frequency): 4 -> urgent, 2 -> caution; tru-w3 (any agreement is urgent):
+        # 4 and 5 -> urgent. Urgent first, then instrument order, A before B.
         "flags": (
             SafetyFlag("a", "tru-w2", "trust", "urgent", 4),
+            SafetyFlag("a", "tru-w3", "trust", "urgent", 4),
             SafetyFlag("b", "tru-w3", "trust", "urgent", 5),
             SafetyFlag("b", "tru-w2", "trust", "caution", 2),
-            SafetyFlag("a", "tru-w3", "trust", "caution", 4),
         ),
-        # building-trust: 18 * max(strain 13/18, gap 1/6) = 13
+        # building-trust: 25 * max(strain 1, gap 0.25) = 25
         "topics": (
             SAFETY_TOPIC,
             TopicSuggestion(
@@ -440,7 +476,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                 "Building trust",
                 "trust",
                 "low_wellbeing",
-                13.0,
+                25.0,
                 LOW_TRUST_RATIONALE,
             ),
         ),
@@ -474,11 +510,11 @@ def test_swapping_the_decides_finances_couple_points_everything_at_partner_b() -
     finances = result.area("finances")
     assert (finances.p_a, finances.p_b, finances.consensual) == (-0.75, -0.75, -0.75)
     assert finances.direction == "b"
-    assert (finances.wellbeing_a, finances.wellbeing_b) == (37.5, 100.0)
-    assert (finances.index, finances.band, finances.strain) == (50, Band.IMBALANCED, 0.375)
+    assert (finances.wellbeing_a, finances.wellbeing_b) == (33.3333, 100.0)
+    assert (finances.index, finances.band, finances.strain) == (52, Band.IMBALANCED, 0.4444)
     assert result.topics[0].rationale == (
         "Both partners say Partner B holds more say in Finances (c = -0.75); "
-        "Partner A's wellbeing here is 38 vs Partner B's 100."
+        "Partner A's wellbeing here is 33 vs Partner B's 100."
     )
 
 
@@ -487,7 +523,7 @@ def test_rationale_uses_the_partner_names_given() -> None:
 
     assert result.topics[0].rationale == (
         "Both partners say Sam holds more say in Finances (c = +0.75); "
-        "Alex's wellbeing here is 38 vs Sam's 100."
+        "Alex's wellbeing here is 33 vs Sam's 100."
     )
 
 
@@ -510,12 +546,14 @@ def test_rationale_says_on_balance_when_only_one_partner_sees_the_imbalance() ->
 
 
 def test_wellbeing_gap_rationale_when_nobody_is_under_strain() -> None:
-    # communication w_A: com-w1 k=1 -> 0, com-w2 k=5 -> 100: 50; w_B 100. gap 0.5; strain
+    # communication w_A: com-w1 k=1 -> 0, com-w2 k=5 -> 100, com-w4 k=3 -> 50: 50; w_B 100.
+    # gap 0.5; strain
     # (60 - 50) / 60 = 0.1667 < gap. I = 100 * (0.2*0.5 + 0.2*(1/6)) = 13.33 -> 13, balanced:
     # no topic. Push the shares apart too: A com-s1=2 -> p_A = (1 + 0) / 4 = 0.25, B 3 -> 0:
     # c = 0.125, g = 0.125; I = 100 * (0.05 + 0.025 + 0.1 + 0.0333) = 20.83 -> 21, watch.
     # open-communication: max(g 0.125, low_wellbeing max(0.1667, 0.5) = 0.5) -> 21 * 0.5 = 10.5.
-    result = compare(INSTRUMENT, {**HEALTHY, "com-s1": 2, "com-w1": 1}, HEALTHY, TOPICS)
+    a = {**HEALTHY, "com-s1": 2, "com-w1": 1, "com-w4": 3}
+    result = compare(INSTRUMENT, a, HEALTHY, TOPICS)
 
     assert result.area("communication").index == 21
     assert result.topics == (
@@ -533,38 +571,43 @@ def test_wellbeing_gap_rationale_when_nobody_is_under_strain() -> None:
 
 def test_an_index_of_exactly_32_5_rounds_half_away_from_zero() -> None:
     # finances: A shares 1, 1 -> p_A = 1; B shares 1, 2 -> p_B = (-2 - 1) / 4 = -0.75
-    #   c = 0.125, g = 0.875; w_A: fin-w1 k=1 -> 0, fin-w2 k=5 -> 100: 50;
-    #   w_B: fin-w1 k=1 -> 0, fin-w2 raw 2 -> k=4 -> 75: 37.5; gap 0.125; strain 22.5/60 = 0.375
-    #   I = 100 * (0.05 + 0.175 + 0.025 + 0.075) = 32.5 -> 33 (half-to-even would give 32)
-    a = {**HEALTHY, "fin-s1": 1, "fin-s2": 1, "fin-w1": 1, "fin-w2": 1}
-    b = {**HEALTHY, "fin-s1": 1, "fin-s2": 2, "fin-w1": 1, "fin-w2": 2}
+    #   c = 0.125, g = 0.875; w_A: fin-w1 k=5 -> 100, fin-w2 k=5 -> 100, fin-w3 k=3 -> 50: 250/3;
+    #   w_B: fin-w1 k=1 -> 0, fin-w2 raw 2 -> k=4 -> 75, fin-w3 k=4 -> 75: 50; gap 1/3;
+    #   strain 10/60 = 1/6
+    #   I = 100 * (1/20 + 7/40 + 1/15 + 1/30) = 100 * 39/120 = 32.5 -> 33 (half-to-even: 32)
+    a = {**HEALTHY, "fin-s1": 1, "fin-s2": 1, "fin-w1": 5, "fin-w2": 1, "fin-w3": 3}
+    b = {**HEALTHY, "fin-s1": 1, "fin-s2": 2, "fin-w1": 1, "fin-w2": 2, "fin-w3": 4}
 
     finances = compare(INSTRUMENT, a, b, TOPICS).area("finances")
 
     assert (finances.consensual, finances.perception_gap) == (0.125, 0.875)
-    assert (finances.wellbeing_gap, finances.strain) == (0.125, 0.375)
+    assert (finances.wellbeing_gap, finances.strain) == (0.3333, 0.1667)
     assert finances.index == 33
 
 
 @pytest.mark.parametrize(
-    ("a_answers", "scored"),
+    ("a_answers", "answered", "scored"),
     [
-        pytest.param({"tru-w1": 5}, False, id="one of four answered"),
-        pytest.param({"tru-w1": 5, "tru-w2": 1, "tru-w3": 1}, False, id="no share item answered"),
-        pytest.param({"tru-s1": 3}, False, id="no wellbeing item answered"),
-        pytest.param({"tru-s1": 3, "tru-w1": 5}, True, id="exactly half with share and wellbeing"),
+        pytest.param({"tru-w1": 5}, 1, False, id="one of three answered"),
+        pytest.param({"tru-w1": 5, "tru-w4": 5}, 2, False, id="no share item answered"),
+        pytest.param({"tru-s1": 3}, 1, False, id="no wellbeing item answered"),
+        pytest.param(
+            {"tru-s1": 3, "tru-w2": 1, "tru-w3": 1}, 1, False, id="only safety items beside"
+        ),
+        pytest.param({"tru-s1": 3, "tru-w1": 5}, 2, True, id="two of three with both kinds"),
     ],
 )
 def test_an_area_is_scored_only_with_enough_answers_of_both_kinds(
-    a_answers: dict[str, int], scored: bool
+    a_answers: dict[str, int], answered: int, scored: bool
 ) -> None:
-    a = _without(HEALTHY, "tru-s1", "tru-w1", "tru-w2", "tru-w3") | a_answers
+    a = _without(HEALTHY, "tru-s1", "tru-w1", "tru-w2", "tru-w3", "tru-w4") | a_answers
 
     trust = compare(INSTRUMENT, a, HEALTHY, TOPICS).area("trust")
 
     assert trust.scored is scored
     assert (trust.index is not None) is scored
-    assert (trust.answered_a, trust.answered_b, trust.item_count) == (len(a_answers), 4, 4)
+    # Safety items are counted nowhere outside the flags.
+    assert (trust.answered_a, trust.answered_b, trust.item_count) == (answered, 3, 3)
 
 
 def test_no_area_scored_gives_no_overall_index() -> None:
@@ -577,14 +620,14 @@ def test_no_area_scored_gives_no_overall_index() -> None:
 
 
 def test_a_skipped_item_is_left_out_of_the_mean_and_not_counted_as_zero() -> None:
-    # B is healthy. A skips com-w1: w_A = com-w2 only = 100 (not (0 + 100) / 2 = 50).
-    # A answers com-w1 = 1 instead: w_A = (0 + 100) / 2 = 50.
+    # B is healthy. A skips com-w1: w_A = (com-w2 + com-w4) / 2 = 100 (not (0 + 200) / 3).
+    # A answers com-w1 = 1 instead: w_A = (0 + 100 + 100) / 3 = 66.67.
     skipped = compare(INSTRUMENT, _without(HEALTHY, "com-w1"), HEALTHY, TOPICS)
     answered_one = compare(INSTRUMENT, {**HEALTHY, "com-w1": 1}, HEALTHY, TOPICS)
 
     assert skipped.area("communication").wellbeing_a == 100.0
-    assert answered_one.area("communication").wellbeing_a == 50.0
-    assert skipped.area("communication").answered_a == 3
+    assert answered_one.area("communication").wellbeing_a == 66.6667
+    assert skipped.area("communication").answered_a == 5
 
 
 @pytest.mark.parametrize(
@@ -595,8 +638,10 @@ def test_a_skipped_item_is_left_out_of_the_mean_and_not_counted_as_zero() -> Non
         pytest.param("tru-w2", 3, "caution", id="frequency sometimes"),
         pytest.param("tru-w2", 4, "urgent", id="frequency often"),
         pytest.param("tru-w2", 5, "urgent", id="frequency very often"),
+        # "I feel afraid or unsafe at home": any agreement is urgent
+        pytest.param("tru-w3", 2, None, id="disagree"),
         pytest.param("tru-w3", 3, None, id="agree neutral"),
-        pytest.param("tru-w3", 4, "caution", id="agree"),
+        pytest.param("tru-w3", 4, "urgent", id="agree"),
         pytest.param("tru-w3", 5, "urgent", id="strongly agree"),
     ],
 )
@@ -718,7 +763,7 @@ def test_reliable_change_uses_z_1_96_by_default() -> None:
 
 
 def test_trend_marks_reliable_changes_against_the_previous_point() -> None:
-    intake = compare(INSTRUMENT, A_DECIDES_A, A_DECIDES_B, TOPICS)  # overall 25, finances 50
+    intake = compare(INSTRUMENT, A_DECIDES_A, A_DECIDES_B, TOPICS)  # overall 26, finances 52
     week_6 = compare(INSTRUMENT, HEALTHY, HEALTHY, TOPICS)  # all 0
     week_12 = compare(INSTRUMENT, GAP_A, GAP_B, TOPICS)  # overall 6, communication 20
     week_18 = compare(INSTRUMENT, _without(HEALTHY, "tru-s1", "tru-w2", "tru-w3"), HEALTHY, TOPICS)
@@ -729,15 +774,24 @@ def test_trend_marks_reliable_changes_against_the_previous_point() -> None:
     )
 
     assert [p.label for p in points] == ["Intake", "Week 6", "Week 12", "Week 18"]
-    assert [p.overall_index for p in points] == [25, 0, 6, 0]
-    # overall: |0 - 25| = 25 > 12.88 (sd 12, r 0.85); |6 - 0| = 6 and |0 - 6| = 6 are not
+    assert [p.overall_index for p in points] == [26, 0, 6, 0]
+    # overall: |0 - 26| = 26 > 12.88 (sd 12, r 0.85); |6 - 0| = 6 and |0 - 6| = 6 are not
     assert [p.overall_reliable_change for p in points] == [False, True, False, False]
-    # finances: |0 - 50| = 50 > 1.96 * 18 * sqrt(2) * sqrt(0.2) = 22.31;
+    # finances: |0 - 52| = 52 > 1.96 * 18 * sqrt(2) * sqrt(0.2) = 22.31;
     # communication: |20 - 0| = 20 < 1.96 * 16 * sqrt(2) * sqrt(0.25) = 22.17; trust unscored at
     # week 18 cannot change reliably
     assert [p.area_reliable_changes for p in points] == [(), ("finances",), (), ()]
-    assert points[0].area_indices == (("finances", 50), ("communication", 0), ("trust", 0))
+    assert points[0].area_indices == (("finances", 52), ("communication", 0), ("trust", 0))
     assert points[3].area_index("trust") is None
+
+
+def test_trend_refuses_to_mix_instruments() -> None:
+    screener = InstrumentDef("screener", 1, AREAS, ITEMS)
+    intake = compare(INSTRUMENT, A_DECIDES_A, A_DECIDES_B, TOPICS)
+    later = compare(screener, HEALTHY, HEALTHY, TOPICS)
+
+    with pytest.raises(ValueError, match="screener"):
+        trend([("Intake", intake), ("Later", later)], INSTRUMENT)
 
 
 def test_trend_of_nothing_is_empty() -> None:
@@ -779,6 +833,20 @@ def test_bad_answers_are_refused_with_the_item_named(answers: dict[str, int], me
             id="safety item not reversed",
         ),
         pytest.param(
+            lambda: ItemDef("x", "trust", "agree", "t", flag="urgent"),
+            id="flag rule on an ordinary item",
+        ),
+        pytest.param(
+            lambda: ItemDef(
+                "x", "trust", "agree", "t", reverse=True, sensitivity="safety", wellbeing=False
+            ),
+            id="safety item kept out of wellbeing",
+        ),
+        pytest.param(
+            lambda: ItemDef("x", "trust", "share", "t", wellbeing=False),
+            id="share item kept out of wellbeing",
+        ),
+        pytest.param(
             lambda: InstrumentDef("i", 1, AREAS, (*ITEMS, ItemDef("x", "nowhere", "agree", "t"))),
             id="unknown area",
         ),
@@ -793,8 +861,8 @@ def test_inconsistent_definitions_are_refused(build: Any) -> None:
 
 
 def test_a_topic_offered_for_two_areas_is_kept_once_with_its_highest_score() -> None:
-    # shared-decision-making now also listed by communication: finances gives 50 * |c| 0.75 = 37.5,
-    # communication gives 20 * g 0.75 = 15; only the 37.5 suggestion survives.
+    # shared-decision-making now also listed by communication: finances gives 52 * |c| 0.75 = 39,
+    # communication gives 20 * g 0.75 = 15; only the 39 suggestion survives.
     areas = tuple(
         dataclasses.replace(area, topics=(*area.topics, "shared-decision-making"))
         if area.slug == "communication"
@@ -808,8 +876,8 @@ def test_a_topic_offered_for_two_areas_is_kept_once_with_its_highest_score() -> 
     result = compare(instrument, a, b, TOPICS)
 
     assert [(t.slug, t.area, t.score) for t in result.topics] == [
-        ("financial-transparency", "finances", 37.5),
-        ("shared-decision-making", "finances", 37.5),
+        ("financial-transparency", "finances", 39.0),
+        ("shared-decision-making", "finances", 39.0),
         ("open-communication", "communication", 15.0),
     ]
 

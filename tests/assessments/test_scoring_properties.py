@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Literal, TypeVar
 
@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from assessments.scoring import (
+    MIN_ITEMS_FOR_PARTNER_NUMBERS,
     SAFETY_RATIONALE,
     AreaDef,
     AreaResult,
     Band,
     ComparisonResult,
+    FlagRule,
     InstrumentDef,
     ItemDef,
     Kind,
@@ -61,18 +63,23 @@ MAX_AREAS, MAX_SHARES, MAX_WELLBEING = 4, 3, 4
 MAX_ITEMS = MAX_AREAS * (MAX_SHARES + MAX_WELLBEING)
 BLOB_SIZE = 1 + MAX_AREAS * (6 + MAX_SHARES + MAX_WELLBEING) + 3 * MAX_ITEMS
 SHARE_SENSITIVITIES: tuple[Sensitivity, ...] = ("shared", "clinician")
-# Every allowed wellbeing item shape; the loader only accepts reverse-keyed safety items.
-WELLBEING_SPECS: tuple[tuple[Kind, Sensitivity, bool], ...] = (
-    ("agree", "shared", False),
-    ("agree", "shared", True),
-    ("agree", "clinician", False),
-    ("agree", "clinician", True),
-    ("agree", "safety", True),
-    ("frequency", "shared", False),
-    ("frequency", "shared", True),
-    ("frequency", "clinician", False),
-    ("frequency", "clinician", True),
-    ("frequency", "safety", True),
+# Every allowed wellbeing item shape: (kind, sensitivity, reverse, counts as wellbeing, flag rule).
+# Safety items keep their healthy pole at "never"/"disagree", so they are always reverse-keyed.
+WELLBEING_SPECS: tuple[tuple[Kind, Sensitivity, bool, bool, FlagRule], ...] = (
+    ("agree", "shared", False, True, "graded"),
+    ("agree", "shared", True, True, "graded"),
+    ("agree", "clinician", False, True, "graded"),
+    ("agree", "clinician", True, True, "graded"),
+    ("agree", "clinician", True, False, "graded"),
+    ("agree", "safety", True, True, "graded"),
+    ("agree", "safety", True, True, "urgent"),
+    ("frequency", "shared", False, True, "graded"),
+    ("frequency", "shared", True, True, "graded"),
+    ("frequency", "clinician", False, True, "graded"),
+    ("frequency", "clinician", True, True, "graded"),
+    ("frequency", "clinician", True, False, "graded"),
+    ("frequency", "safety", True, True, "graded"),
+    ("frequency", "safety", True, True, "urgent"),
 )
 TRIGGER_SETS = tuple(
     tuple(t for bit, t in enumerate(AREA_TRIGGERS) if mask >> bit & 1) for mask in range(1, 8)
@@ -102,9 +109,19 @@ def _area_items(read: _Reader, slug: str) -> list[ItemDef]:
         for sensitivity in [read.pick(SHARE_SENSITIVITIES)]
     ]
     for n in range(wellbeing):
-        kind, sensitivity, reverse = read.pick(WELLBEING_SPECS)
-        text = f"How things are {n}"
-        items.append(ItemDef(f"{slug}-wellbeing-{n}", slug, kind, text, reverse, sensitivity))
+        kind, sensitivity, reverse, wellbeing, flag = read.pick(WELLBEING_SPECS)
+        items.append(
+            ItemDef(
+                f"{slug}-wellbeing-{n}",
+                slug,
+                kind,
+                f"How things are {n}",
+                reverse,
+                sensitivity,
+                wellbeing=wellbeing,
+                flag=flag,
+            )
+        )
     return items
 
 
@@ -187,7 +204,10 @@ def _oracle_wellbeing(items: list[ItemDef], answers: Mapping[str, int]) -> float
     values = [
         Fraction(keyed(item, answers[item.id]) - 1, 4) * 100
         for item in items
-        if item.kind != "share" and item.id in answers
+        if item.kind != "share"
+        and item.sensitivity != "safety"
+        and item.wellbeing
+        and item.id in answers
     ]
     # Stored results carry 4 decimals; no 25 * k / n mean with n <= 4 ends on a 4-decimal tie.
     return None if not values else round(float(sum(values) / len(values)), 4)
@@ -346,12 +366,16 @@ def test_removing_an_answer_is_not_the_same_as_answering_one(
     removed = compare(case.instrument, removed_answers, case.b, case.topics).area(item.area)
     one = compare(case.instrument, one_answers, case.b, case.topics).area(item.area)
 
+    if item.sensitivity == "safety":
+        # Safety answers feed the flags only: no area number may move with them.
+        assert removed == one
+        return
     assert removed.answered_a == one.answered_a - 1
     if removed.scored:
         assert removed.wellbeing_a == _oracle_wellbeing(items, removed_answers)
     if one.scored:
         assert one.wellbeing_a == _oracle_wellbeing(items, one_answers)
-    if removed.scored and one.scored and item.kind != "share":
+    if removed.scored and one.scored and item.kind != "share" and item.wellbeing:
         rest = _oracle_wellbeing(items, removed_answers)
         answered_one = 100.0 if item.reverse else 0.0
         assert (removed.wellbeing_a == one.wellbeing_a) is (rest == answered_one)
@@ -369,6 +393,11 @@ def test_flags_are_exactly_the_endorsed_safety_answers(case: Case) -> None:
         if item.sensitivity == "safety" and item.id in answers and _endorses(item, answers[item.id])
     }
     assert {(f.partner, f.item_id, f.answer) for f in result.safety_flags} == expected
+    items = {item.id: item for item in case.instrument.items}
+    for flag in result.safety_flags:
+        item = items[flag.item_id]
+        strong = flag.answer >= (4 if item.kind == "frequency" else 5)
+        assert flag.level == ("urgent" if item.flag == "urgent" or strong else "caution")
     levels = [f.level for f in result.safety_flags]
     assert levels == sorted(levels, key=lambda level: level != "urgent")
 
@@ -430,3 +459,65 @@ def test_result_round_trips_exactly_through_dict_and_json(case: Case) -> None:
     assert ComparisonResult.from_dict(data) == result
     assert ComparisonResult.from_dict(json.loads(text)) == result
     assert json.loads(text) == data
+
+
+def _without_safety_topic(result: ComparisonResult) -> ComparisonResult:
+    return replace(
+        result,
+        safety_flags=(),
+        topics=tuple(t for t in result.topics if t.trigger != "safety"),
+    )
+
+
+@PROPERTY
+@given(cases(), st.data())
+def test_safety_answers_never_move_anything_but_the_flags(case: Case, data: st.DataObject) -> None:
+    safety = [item for item in case.instrument.items if item.sensitivity == "safety"]
+    assume(safety)
+    other_a = data.draw(answers_for(safety))
+    other_b = data.draw(answers_for(safety))
+    safety_ids = {item.id for item in safety}
+    a = {k: v for k, v in case.a.items() if k not in safety_ids} | other_a
+    b = {k: v for k, v in case.b.items() if k not in safety_ids} | other_b
+
+    before = case.run()
+    after = compare(case.instrument, a, b, case.topics, names=NAMES)
+
+    assert _without_safety_topic(after) == _without_safety_topic(before)
+
+
+@PROPERTY
+@given(cases())
+def test_the_overall_index_is_recomputable_from_the_displayed_area_indices(case: Case) -> None:
+    result = case.run()
+
+    weights = {area.slug: Fraction(repr(area.weight)) for area in case.instrument.areas}
+    shown = [(weights[a.slug], a.index) for a in result.areas if a.index is not None]
+    if not shown:
+        assert result.overall_index is None
+        return
+    total = sum(weight for weight, _ in shown)
+    if total == 0:
+        shown, total = [(Fraction(1), index) for _, index in shown], Fraction(len(shown))
+    mean = sum(weight * index for weight, index in shown) / total
+    # Half up: floor(mean + 1/2).
+    assert result.overall_index == int(mean + Fraction(1, 2))
+
+
+@PROPERTY
+@given(cases())
+def test_areas_with_few_wellbeing_items_quote_no_partner_numbers(case: Case) -> None:
+    result = case.run()
+
+    for topic in result.topics:
+        if topic.area is None:
+            continue
+        counted = [
+            item
+            for item in _items_of(case.instrument, topic.area)
+            if item.kind != "share" and item.sensitivity != "safety" and item.wellbeing
+        ]
+        if len(counted) < MIN_ITEMS_FOR_PARTNER_NUMBERS:
+            assert not any(name in topic.rationale for name in NAMES)
+            title = next(a.title for a in case.instrument.areas if a.slug == topic.area)
+            assert not any(ch.isdigit() for ch in topic.rationale.replace(title, ""))
