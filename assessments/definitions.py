@@ -516,11 +516,16 @@ def _items_v2(check: _Checker, entries: list[Any], area_slugs: set[str]) -> list
                 "reverse": healthy in LOW_POLES,
                 "sensitivity": sensitivity,
                 "required": here.boolean(raw, "required", default=True),
-                "wellbeing": kind != "share" and here.boolean(raw, "wellbeing", default=True),
+                # False only for the own-behaviour items marked so; share items are never marked.
+                "wellbeing": here.boolean(raw, "wellbeing", default=True),
                 "flag": here.choice(raw, "flag", FLAG_RULES) if "flag" in raw else "graded",
             }
         )
     return items
+
+
+def _counts_toward_wellbeing(item: Mapping[str, Any]) -> bool:
+    return item["kind"] in WELLBEING_KINDS and item["wellbeing"] and item["sensitivity"] != "safety"
 
 
 def _check_area_items_v2(
@@ -534,7 +539,7 @@ def _check_area_items_v2(
         if not any(item["kind"] == "share" for item in own):
             raise here.fail("items", "needs at least one share item")
         # Safety items only raise flags, so the area's scores rest on its other items.
-        if not any(item["wellbeing"] and item["sensitivity"] != "safety" for item in own):
+        if not any(_counts_toward_wellbeing(item) for item in own):
             raise here.fail(
                 "items",
                 "needs at least one agree or frequency item that is not a safety item and counts"
