@@ -35,7 +35,7 @@ HISTORY = (
 def _answer(item: dict[str, Any], side: str, strength: float, safety: bool, rng: Any) -> int:
     if item["sensitivity"] == "safety":
         # Casey (B) endorses one safety item 'sometimes': a caution flag.
-        return 3 if safety and side == "b" and item["id"] == "soi-cf-02" else 1
+        return 3 if safety and side == "b" and item["id"] == "soi-cf-05" else 1
     if item["kind"] == "share":
         lean = rng.random() < strength
         if side == "a":

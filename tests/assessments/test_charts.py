@@ -5,10 +5,12 @@ difference above 1.96 * 10 * sqrt(0.4) = 12.4 is meaningful):
 
     decisions      both say A decides (c = +1); A's wellbeing 100, B's 0     -> index 80, severe
     communication  each says "I decide" (c = 0, gap 1); wellbeing 87.5 / 50   -> index 31, watch;
-                   B endorses the safety item "often" (keyed 2 against A's 5)
+                   B endorses the safety item "often" (which only raises a flag) and keeps quiet
+                   to avoid a row "often" (keyed 2 against A's 5)
     trust          A answers one item of four                                 -> not scored
 
-Overall index: the equal-weight mean of 80 and 30.8, 55 (imbalanced).
+Overall index: the equal-weight mean of the displayed 80 and 31, 55.5, rounded half up to 56
+(imbalanced).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ ITEMS = (
     ItemDef(
         "com-w2", "communication", "frequency", SAFETY_TEXT, reverse=True, sensitivity="safety"
     ),
+    ItemDef("com-w3", "communication", "frequency", "I keep quiet to avoid a row.", reverse=True),
     ItemDef("tru-s1", "trust", "share", "Who decides whom we see?"),
     ItemDef("tru-s2", "trust", "share", "Who keeps the passwords?"),
     ItemDef("tru-w1", "trust", "agree", "I can rely on my partner."),
@@ -82,6 +85,7 @@ ANSWERS_A = {
     "com-s2": 1,
     "com-w1": 4,
     "com-w2": 1,
+    "com-w3": 1,
     "tru-s1": 3,
 }
 ANSWERS_B = {
@@ -93,6 +97,7 @@ ANSWERS_B = {
     "com-s2": 1,
     "com-w1": 4,
     "com-w2": 4,
+    "com-w3": 4,
     "tru-s1": 3,
     "tru-s2": 3,
     "tru-w1": 5,
@@ -242,7 +247,7 @@ def test_a_zero_length_bar_keeps_its_label_beside_it() -> None:
 def test_ranking_summary_gives_the_overall_index_and_the_top_area() -> None:
     summary = _charts()["area-ranking"].summary
 
-    assert summary.startswith("Overall balance index 55 (Imbalanced).")
+    assert summary.startswith("Overall balance index 56 (Imbalanced).")
     assert "Highest imbalance: Decision-making at 80 (Severe)." in summary
 
 
@@ -342,7 +347,13 @@ def test_disagreements_draw_one_dumbbell_per_item_on_a_half_to_five_and_a_half_a
     chart = _charts(result)["disagreements"]
     connector, a, b = figure_json(chart)["data"]
 
-    assert [d.item_id for d in result.disagreements] == ["dec-w1", "dec-w2", "com-s1", "com-s2"]
+    assert [d.item_id for d in result.disagreements] == [
+        "dec-w1",
+        "dec-w2",
+        "com-s1",
+        "com-s2",
+        "com-w3",
+    ]
     assert a["x"] == [d.keyed_a for d in result.disagreements]
     assert b["x"] == [d.keyed_b for d in result.disagreements]
     assert connector["mode"] == "lines"
@@ -546,7 +557,7 @@ def test_trend_draws_the_overall_index_thicker_in_the_accent_colour() -> None:
     overall = traces["Overall balance index"]
 
     assert chart.key == "trend"
-    assert overall["y"] == [55, 0, 0]
+    assert overall["y"] == [56, 0, 0]
     assert overall["x"] == ["2026-01-10", "2026-04-02", "2026-06-20"]
     assert overall["line"] == {"color": "#0e6b78", "width": 4}
     assert all(traces[t]["line"]["width"] < 4 for t in traces if t != "Overall balance index")
@@ -567,7 +578,7 @@ def test_trend_summary_gives_first_and_last_index_and_the_reliable_change() -> N
     summary = trend_chart(_points()).summary
 
     assert summary == (
-        "The overall balance index went from 55 (2026-01-10) to 0 (2026-06-20)."
+        "The overall balance index went from 56 (2026-01-10) to 0 (2026-06-20)."
         " Reliable change at 2026-04-02."
     )
 

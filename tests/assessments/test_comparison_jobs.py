@@ -19,7 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from assessments import comparisons, job_hooks
+from assessments import comparisons, job_hooks, scoring
 from assessments.models import Comparison, Response
 from assessments.services import NewAssignment
 from assessments.tasks import reconcile_comparisons, run_comparison
@@ -61,7 +61,7 @@ def test_when_both_partners_submit_the_comparison_is_computed_in_the_background(
     comparison = wait_for(lambda: done(assignment))
 
     assert comparison.attempts == 1
-    assert comparison.algorithm_version == "1.0"
+    assert comparison.algorithm_version == scoring.ALGORITHM_VERSION
     assert comparison.overall_index == 0
     assert comparison.overall_band == "balanced"
     assert comparison.result is not None

@@ -48,7 +48,7 @@ def test_instrument_page_lists_areas_with_question_counts_and_versions(
     body = response.content.decode()
     for area in version.areas:
         assert area["title"] in body
-    assert "Version 1 (current)" in body
+    assert "Version 2 (current)" in body
 
 
 def test_preview_shows_the_first_section_as_a_client_sees_it(
@@ -58,7 +58,7 @@ def test_preview_shows_the_first_section_as_a_client_sees_it(
     first_area = version.areas[0]
     first_items = [i for i in version.items if i["area"] == first_area["slug"]]
 
-    response = as_counsellor.get(url("instrument-preview", practice, slug=INVENTORY, version=1))
+    response = as_counsellor.get(url("instrument-preview", practice, slug=INVENTORY, version=2))
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -80,7 +80,7 @@ def test_preview_pages_through_every_section_and_saves_nothing(
 
     last = len(version.areas)
     response = as_counsellor.get(
-        url("instrument-preview-section", practice, slug=INVENTORY, version=1, section=last)
+        url("instrument-preview-section", practice, slug=INVENTORY, version=2, section=last)
     )
 
     assert f"Section {last} of {last}" in response.content.decode()

@@ -35,15 +35,27 @@ SIGNS = "signs-of-imbalance.yaml"
 FACTORS = "contributing-factors.yaml"
 TOPICS = "topics.yaml"
 
+LIBRARY_V1 = Path(__file__).parent / "data" / "library_v1"
+
 Data = dict[str, Any]
 
 
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
     """A writable copy of the shipped library in one folder."""
+    folder = tmp_path / "shipped"
+    folder.mkdir()
     for path in [TOPICS_FILE, *INSTRUMENTS_DIR.glob("*.yaml")]:
-        shutil.copy(path, tmp_path / path.name)
-    return tmp_path
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture
+def library_v1(tmp_path: Path) -> Path:
+    """A writable copy of version 1 of the library (format 1), as assignments made with it keep."""
+    folder = tmp_path / "v1"
+    shutil.copytree(LIBRARY_V1, folder)
+    return folder
 
 
 def read(path: Path) -> Data:
@@ -172,9 +184,9 @@ BROKEN_FILES = [
     ),
     pytest.param(
         BPI,
-        drop(an_item("bpi-fi-02"), "reverse"),
-        f"{BPI}: item 'bpi-fi-02', field 'reverse': is required",
-        id="item without reverse",
+        drop(an_item("bpi-fi-04"), "healthy"),
+        f"{BPI}: item 'bpi-fi-04', field 'healthy': is required",
+        id="item without a healthy pole",
     ),
     pytest.param(
         BPI,
@@ -197,16 +209,17 @@ BROKEN_FILES = [
     ),
     pytest.param(
         CHECKIN,
-        remove_items("ci-dm-02"),
-        f"{CHECKIN}: area 'decision-making', field 'items': needs at least 4 scorable items"
-        " (has 3)",
+        remove_items("ci-dm-02", "ci-dm-05"),
+        f"{CHECKIN}: area 'decision-making', field 'items': needs at least 4 items (has 3)",
         id="area with three items",
     ),
     pytest.param(
         CHECKIN,
         both(
             set_in(an_item("ci-dm-01"), "kind", "agree"),
+            set_in(an_item("ci-dm-01"), "healthy", "agree"),
             set_in(an_item("ci-dm-02"), "kind", "agree"),
+            set_in(an_item("ci-dm-02"), "healthy", "agree"),
         ),
         f"{CHECKIN}: area 'decision-making', field 'items': needs at least one share item",
         id="area without share items",
@@ -214,11 +227,11 @@ BROKEN_FILES = [
     pytest.param(
         CHECKIN,
         both(
-            set_in(an_item("ci-fi-03"), "kind", "share"),
-            set_in(an_item("ci-fi-04"), "kind", "share"),
-            set_in(an_item("ci-fi-04"), "reverse", False),
+            *(set_in(an_item(i), "kind", "share") for i in ("ci-fi-05", "ci-fi-03", "ci-fi-06")),
+            *(drop(an_item(i), "healthy") for i in ("ci-fi-05", "ci-fi-03", "ci-fi-06")),
         ),
-        f"{CHECKIN}: area 'finances', field 'items': needs at least one wellbeing",
+        f"{CHECKIN}: area 'finances', field 'items': needs at least one agree or frequency item"
+        " that is not a safety item and counts toward wellbeing",
         id="area without wellbeing items",
     ),
     pytest.param(
@@ -266,22 +279,26 @@ BROKEN_FILES = [
     ),
     pytest.param(
         BPI,
-        set_in(an_item("bpi-dm-01"), "reverse", True),
-        f"{BPI}: item 'bpi-dm-01', field 'reverse': share items must have reverse: false",
-        id="reversed share item",
+        set_in(an_item("bpi-dm-01"), "healthy", "agree"),
+        f"{BPI}: item 'bpi-dm-01', field 'healthy': share items have no healthy pole",
+        id="share item with a healthy pole",
     ),
     pytest.param(
         SIGNS,
-        set_in(an_item("soi-cf-02"), "kind", "share"),
-        f"{SIGNS}: item 'soi-cf-02', field 'kind': safety items must be agree or frequency"
+        both(
+            set_in(an_item("soi-cf-05"), "kind", "share"),
+            drop(an_item("soi-cf-05"), "healthy"),
+        ),
+        f"{SIGNS}: item 'soi-cf-05', field 'kind': safety items must be agree or frequency"
         " (got 'share')",
         id="safety share item",
     ),
     pytest.param(
         SIGNS,
-        set_in(an_item("soi-cf-06"), "reverse", False),
-        f"{SIGNS}: item 'soi-cf-06', field 'reverse': safety items must have reverse: true",
-        id="safety item not reversed",
+        set_in(an_item("soi-cf-06"), "healthy", "agree"),
+        f"{SIGNS}: item 'soi-cf-06', field 'healthy': a safety item's healthy pole is never or"
+        " disagree",
+        id="safety item healthy when endorsed",
     ),
     pytest.param(
         BPI,
@@ -409,6 +426,75 @@ def test_a_broken_file_is_refused_with_a_message_naming_file_place_and_field(
     assert Topic.objects.count() == 0
 
 
+# Format 1 (version 1 of the library) keyed items with `reverse`; its own rules still hold.
+BROKEN_V1_FILES = [
+    pytest.param(
+        BPI,
+        drop(an_item("bpi-fi-02"), "reverse"),
+        f"{BPI}: item 'bpi-fi-02', field 'reverse': is required",
+        id="item without reverse",
+    ),
+    pytest.param(
+        BPI,
+        set_in(an_item("bpi-dm-01"), "reverse", True),
+        f"{BPI}: item 'bpi-dm-01', field 'reverse': share items must have reverse: false",
+        id="reversed share item",
+    ),
+    pytest.param(
+        SIGNS,
+        set_in(an_item("soi-cf-02"), "kind", "share"),
+        f"{SIGNS}: item 'soi-cf-02', field 'kind': safety items must be agree or frequency"
+        " (got 'share')",
+        id="safety share item",
+    ),
+    pytest.param(
+        SIGNS,
+        set_in(an_item("soi-cf-06"), "reverse", False),
+        f"{SIGNS}: item 'soi-cf-06', field 'reverse': safety items must have reverse: true",
+        id="safety item not reversed",
+    ),
+    pytest.param(
+        SIGNS,
+        set_in(an_item("soi-cf-06"), "healthy", "disagree"),
+        f"{SIGNS}: item 'soi-cf-06', field 'healthy': unknown field",
+        id="format 2 field in a format 1 file",
+    ),
+]
+
+
+@pytest.mark.parametrize(("file_name", "change", "message"), BROKEN_V1_FILES)
+def test_a_broken_version_1_file_is_refused_by_the_format_1_rules(
+    library_v1: Path, file_name: str, change: Callable[[Data], object], message: str
+) -> None:
+    edit(library_v1 / file_name, change)
+
+    with pytest.raises(DefinitionError) as caught:
+        load_folder(library_v1)
+
+    assert str(caught.value).startswith(message)
+    assert InstrumentVersion.objects.count() == 0
+
+
+def test_version_1_and_version_2_of_the_library_load_side_by_side(
+    library_v1: Path, library: Path
+) -> None:
+    load_folder(library_v1)
+    v1 = {row.instrument.slug: row.content_hash for row in InstrumentVersion.objects.all()}
+    InstrumentVersion.objects.update(locked=True)
+
+    report = load_folder(library)
+
+    assert {result.status for result in report if result.kind == "instrument"} == {Status.CREATED}
+    assert {
+        row.instrument.slug: row.content_hash for row in InstrumentVersion.objects.filter(version=1)
+    } == v1
+    current = InstrumentVersion.objects.current()
+    assert sorted(current.values_list("version", flat=True)) == [2, 2, 2, 2]
+    assert all(row.definition["format"] == 2 for row in current)
+    # Loading version 1 again (as an older installation would) changes nothing.
+    assert not load_folder(library_v1).changed
+
+
 def test_a_yaml_syntax_error_names_the_file_and_line(library: Path) -> None:
     path = library / BPI
     path.write_text("slug: balance-of-power-inventory\nversion: [1\n", encoding="utf-8")
@@ -423,11 +509,11 @@ def test_a_field_given_twice_is_refused_instead_of_silently_taking_the_last(
     path = library / BPI
     text = path.read_text(encoding="utf-8")
     path.write_text(
-        text.replace("    reverse: false\n", "    reverse: false\n    reverse: true\n", 1),
+        text.replace("    healthy: agree\n", "    healthy: agree\n    healthy: disagree\n", 1),
         encoding="utf-8",
     )
 
-    with pytest.raises(DefinitionError, match=rf"^{re.escape(BPI)}: .*'reverse' is given twice"):
+    with pytest.raises(DefinitionError, match=rf"^{re.escape(BPI)}: .*'healthy' is given twice"):
         load_folder(library)
 
 
@@ -506,7 +592,7 @@ def test_an_unlocked_version_edited_without_a_bump_is_updated_in_place(library: 
 
     assert report.status_of("balance-check-in") == Status.UPDATED
     version = InstrumentVersion.objects.get(instrument__slug="balance-check-in")
-    assert version.version == 1
+    assert version.version == 2
     assert version.items[0]["text"] == "Who has the last word?"
     assert version.as_definition().items[0].text == "Who has the last word?"
 
@@ -520,7 +606,7 @@ def test_a_locked_version_edited_without_a_bump_is_refused(library: Path) -> Non
         load_folder(library)
 
     assert str(caught.value) == (
-        f"{CHECKIN}: version 1 is already in use by couples; bump 'version' to change it"
+        f"{CHECKIN}: version 2 is already in use by couples; bump 'version' to change it"
     )
 
 
@@ -535,7 +621,7 @@ def test_a_locked_version_edited_with_a_bump_keeps_the_old_version_intact(
     edit(
         library / CHECKIN,
         both(
-            set_in(whole, "version", 2),
+            set_in(whole, "version", 3),
             set_in(an_item("ci-dm-01"), "text", "Who has the last word?"),
         ),
     )
@@ -549,14 +635,14 @@ def test_a_locked_version_edited_with_a_bump_keeps_the_old_version_intact(
         "When we make a big decision together, who usually has the final say?"
     )
     assert not old.is_current
-    new = InstrumentVersion.objects.get(instrument__slug="balance-check-in", version=2)
+    new = InstrumentVersion.objects.get(instrument__slug="balance-check-in", version=3)
     assert new.is_current
     assert new.items[0]["text"] == "Who has the last word?"
     assert list(
         InstrumentVersion.objects.current()
         .filter(instrument__slug="balance-check-in")
         .values_list("version", flat=True)
-    ) == [2]
+    ) == [3]
 
 
 def test_a_new_version_numbered_below_the_loaded_one_is_refused(library: Path) -> None:
@@ -598,7 +684,7 @@ def test_the_command_prints_one_line_per_file(library: Path) -> None:
 
     lines = out.strip().splitlines()
     assert len(lines) == 5
-    assert f"{BPI}: balance-of-power-inventory version 1, 60 items: created" in lines
+    assert f"{BPI}: balance-of-power-inventory version 2, 69 items: created" in lines
     assert lines[0].startswith(f"{TOPICS}: ")
 
 

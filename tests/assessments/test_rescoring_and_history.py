@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
-from assessments import comparisons
+from assessments import comparisons, scoring
 from assessments.models import Comparison, ComparisonHistory, Topic
 from assessments.services import NewAssignment, response_reopen, response_submit
 from practice.models import Membership
@@ -65,7 +65,7 @@ def test_rescoring_replaces_results_of_an_older_algorithm_and_keeps_them_as_hist
     assert (report.examined, report.rescored) == (1, 1)
     assert [h.algorithm_version for h in history] == ["0.9"]
     assert history[0].result == done_comparison.result
-    assert fresh.algorithm_version == "1.0"
+    assert fresh.algorithm_version == scoring.ALGORITHM_VERSION
     assert fresh.result == done_comparison.result
 
 

@@ -207,7 +207,7 @@ def test_consent_page_says_who_sees_the_answers_and_offers_this_isnt_me(
     body = open_link(assignment).get("/respond/").content.decode()
 
     assert "Balance of Power Inventory" in body
-    assert "About 18 minutes" in body
+    assert "About 20 minutes" in body
     assert "Your counsellor. Never your partner." in body
     assert "answers the same questions separately" in body
     assert "I understand, start" in body

@@ -94,14 +94,43 @@ def test_the_check_in_reuses_the_inventory_area_slugs_so_results_can_be_followed
     assert {area["slug"] for area in check_in["areas"]} <= inventory_areas
 
 
-def test_only_the_screener_carries_safety_items_and_the_check_in_none() -> None:
+def test_every_instrument_for_intake_carries_a_safety_screen_and_the_check_in_none() -> None:
+    definitions = [shipped_instrument(path) for path in INSTRUMENT_FILES]
     with_safety = {
-        path.stem
-        for path in INSTRUMENT_FILES
-        if any(item["sensitivity"] == "safety" for item in shipped_instrument(path)["items"])
+        d["slug"] for d in definitions if any(i["sensitivity"] == "safety" for i in d["items"])
     }
+    for_intake = {d["slug"] for d in definitions if d["purpose"] in ("full", "screener")}
 
-    assert with_safety == {"signs-of-imbalance"}
+    assert for_intake == {"balance-of-power-inventory", "signs-of-imbalance"}
+    assert for_intake <= with_safety
+    assert "balance-check-in" not in with_safety
+
+
+@pytest.mark.parametrize("path", INSTRUMENT_FILES, ids=lambda path: path.name)
+def test_every_shipped_instrument_is_written_in_format_2(path: Path) -> None:
+    definition = shipped_instrument(path)
+
+    assert definition["format"] == 2
+    for item in definition["items"]:
+        assert (item["healthy"] is None) is (item["kind"] == "share"), item["id"]
+
+
+def test_the_safety_screens_ask_about_fear_with_any_endorsement_urgent() -> None:
+    for slug in ("balance-of-power-inventory", "signs-of-imbalance"):
+        items = shipped_instrument(INSTRUMENTS_DIR / f"{slug}.yaml")["items"]
+        afraid = [i for i in items if i["text"] == "I feel afraid or unsafe at home."]
+
+        assert [(i["sensitivity"], i["flag"]) for i in afraid] == [("safety", "urgent")], slug
+
+
+def test_the_screener_asks_about_resentment_in_three_required_items() -> None:
+    items = shipped_instrument(INSTRUMENTS_DIR / "signs-of-imbalance.yaml")["items"]
+    resentment = [
+        i for i in items if i["area"] == "superiority-resentment" and i["kind"] != "share"
+    ]
+
+    assert len(resentment) >= 3
+    assert all(i["required"] for i in resentment)
 
 
 def test_the_default_load_writes_the_whole_library() -> None:
@@ -141,6 +170,6 @@ def test_every_loaded_version_scores_a_pair_of_answers() -> None:
         assert result.instrument == version.instrument.slug
         assert result.instrument_version == version.version
         assert len(result.areas) == len(version.areas)
-        assert instrument.items == tuple(
-            scoring.ItemDef(**item) for item in version.definition["items"]
-        )
+        assert [item.id for item in instrument.items] == [
+            item["id"] for item in version.definition["items"]
+        ]
