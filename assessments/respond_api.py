@@ -27,7 +27,7 @@ from assessments.models import InstrumentVersion
 from assessments.models import Response as FormResponse
 from assessments.selectors import form_sections
 from clients.models import Invitation
-from clients.respondent import respondent_scope
+from clients.respondent import MISSING, RespondentLink, respondent_scope
 from practice.audit import audited
 from practice.models import AuditEvent
 
@@ -39,15 +39,16 @@ class RespondentSessionAuthentication(SessionAuthentication):
     staff session: a cookie alone never authorises a write."""
 
     def authenticate(self, request: Request) -> tuple[Any, Invitation] | None:
-        invitation: Invitation | None = getattr(request._request, "respondent_invitation", None)
-        if invitation is None:
+        link: RespondentLink | None = getattr(request._request, "respondent_link", None)
+        if link is None or link.problem == MISSING:
             return None
-        self.enforce_csrf(request)
-        if not invitation.is_usable:
+        if link.invitation is None:
+            # The session was opened with a link that no longer works; it has been ended.
             raise exceptions.AuthenticationFailed(
                 "This link no longer works. Open the link from your invitation."
             )
-        return (AnonymousUser(), invitation)
+        self.enforce_csrf(request)
+        return (AnonymousUser(), link.invitation)
 
 
 class RespondentSessionScheme(OpenApiAuthenticationExtension):
@@ -80,9 +81,9 @@ class RespondentAPIView(APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # The scope stays active for the whole request, authentication included.
-        with respondent_scope(request) as invitation:
-            request.respondent_invitation = invitation  # type: ignore[attr-defined]
-            request.invitation = invitation  # type: ignore[attr-defined]
+        with respondent_scope(request) as link:
+            request.respondent_link = link  # type: ignore[attr-defined]
+            request.invitation = link.invitation  # type: ignore[attr-defined]
             return super().dispatch(request, *args, **kwargs)
 
     def invitation(self) -> Invitation:
