@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments import services
 from assessments.models import InstrumentVersion, Response
+from assessments.respond_privacy import answer_hidden, answer_shown, is_private
 from assessments.selectors import Section, form_sections
 from clients import services as client_services
 from clients.models import Invitation
@@ -110,8 +111,16 @@ def _resume_url(response: Response, sections: list[Section]) -> str:
 
 
 def _with_answers(section: Section, answers: dict[str, Any]) -> Section:
-    """The section with each item's saved answer attached, for `_questions.html`."""
-    items = [{**item, "answer": answers.get(item["id"])} for item in section.items]
+    """The section with each item's saved answer attached, for `_questions.html`. A private
+    (safety) item's answer is never attached: the item only says that it is answered."""
+    items = [
+        {
+            **item,
+            "answer": answer_shown(item, answers),
+            "hidden": answer_hidden(item, answers),
+        }
+        for item in section.items
+    ]
     return Section(section.number, section.slug, section.title, items)
 
 
@@ -223,7 +232,10 @@ def section(request: RespondentRequest, number: int) -> HttpResponse:
     posted = _posted_answers(request, sections[number - 1])
     # Only what differs from the saved answers is a change; resending a page that matches what
     # is stored (a stale tab that changed nothing) overwrites nothing and needs no revision.
-    changes = {k: v for k, v in posted.items() if response.answers.get(k) != v}
+    # A private answer posted is always a change: were it compared, a stale page would move on
+    # or stop depending on the saved value, and so reveal it to whoever holds the phone.
+    private = {item["id"] for item in sections[number - 1].items if is_private(item)}
+    changes = {k: v for k, v in posted.items() if k in private or response.answers.get(k) != v}
     if changes:
         try:
             services.response_save_answers(response=response, revision=revision, answers=changes)
