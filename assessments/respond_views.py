@@ -23,7 +23,7 @@ from assessments.respond_privacy import answer_hidden, answer_shown, is_private
 from assessments.selectors import Section, form_sections
 from clients import services as client_services
 from clients.models import Invitation
-from clients.respondent import bind, link_problem, respondent_required, unbind
+from clients.respondent import SESSION_KEY, bind, link_problem, respondent_required, unbind
 from clients.selectors import invitation_by_token
 from practice.audit import audited
 from practice.models import AuditEvent
@@ -334,3 +334,28 @@ def not_me(request: RespondentRequest) -> HttpResponse:
     client_services.invitation_report_wrong_person(invitation=request.invitation)
     unbind(request)
     return render(request, "respond/not_me_done.html")
+
+
+# Quick exit ----------------------------------------------------------------------------------
+
+
+@require_safe
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """One tap away from the questionnaire: ends the respondent session and lands on a neutral
+    page. A GET, so that it works as a plain link without JavaScript and through
+    `location.replace()` with it (which keeps the form out of the back button's reach). Only a
+    respondent session is ended: a staff login in the same browser is left alone, so another
+    site linking here can at worst end a respondent session, which the link opens again."""
+    if SESSION_KEY in request.session and not request.user.is_authenticated:
+        unbind(request)
+    response = redirect("neutral-page")
+    # Nothing of the form may be kept by the browser for the back button to show.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def neutral_page(request: HttpRequest) -> HttpResponse:
+    """Where the quick exit lands: a calm page that says nothing about counselling or about
+    this site, with no way back into the questionnaire."""
+    return render(request, "neutral.html")
