@@ -134,9 +134,7 @@ def test_answering_again_without_javascript_saves_the_new_answer(
     web = consented(screener)
     saved = save(screener, {SAFETY[0]: 4, SAFETY[1]: 3})
 
-    response = web.post(
-        SECTION_3, {"revision": str(saved.revision), SAFETY[0]: "1", "go": "next"}
-    )
+    response = web.post(SECTION_3, {"revision": str(saved.revision), SAFETY[0]: "1", "go": "next"})
 
     assert response.status_code == 302
     # The one answered again changes; the one left hidden keeps its saved answer.

@@ -72,11 +72,12 @@ def first_item(assignment: NewAssignment) -> str:
 def stored(assignment: NewAssignment) -> list[dict[str, Any]]:
     """Every response row of the assignment, as the database holds it."""
     with scope(practice=assignment.assignment.practice):
-        return list(
+        rows = (
             Response.objects.filter(assignment=assignment.assignment)
             .order_by("pk")
             .values("partner", "answers", "revision", "answered_count", "submitted_at")
         )
+        return [dict(row) for row in rows]
 
 
 def put(web: Client, body: Any) -> Any:
@@ -109,7 +110,7 @@ def resend(assignment: NewAssignment, counsellor: Membership) -> str | None:
         invitation.client.save(update_fields=["email"])
         client_services.invitation_send(invitation=invitation)
     send_invitation_email.apply(args=(invitation.practice_id, invitation.pk))
-    found = re.search(r"/i/(\S+)", mail.outbox[-1].body)
+    found = re.search(r"/i/(\S+)", str(mail.outbox[-1].body))
     assert found is not None
     return f"/i/{found.group(1)}"
 
