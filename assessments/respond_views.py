@@ -140,7 +140,11 @@ def start(request: RespondentRequest) -> HttpResponse:
     version = _version(invitation)
     if invitation.consented_at is None:
         if request.method != "POST":
-            return render(request, "respond/consent.html", {"instrument": version})
+            return render(
+                request,
+                "respond/consent.html",
+                {"instrument": version, "support_line": invitation.practice.support_line},
+            )
         client_services.invitation_consent(invitation=invitation)
     response = services.response_for_invitation(invitation=invitation)
     if response.is_submitted:
@@ -322,7 +326,9 @@ def done(request: RespondentRequest) -> HttpResponse:
     response = services.response_for_invitation(invitation=request.invitation)
     if not response.is_submitted:
         return redirect("respond-start")
-    return render(request, "respond/done.html")
+    return render(
+        request, "respond/done.html", {"support_line": request.invitation.practice.support_line}
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
