@@ -25,9 +25,10 @@ from rest_framework.views import APIView
 from assessments import services
 from assessments.models import InstrumentVersion
 from assessments.models import Response as FormResponse
+from assessments.respond_privacy import answer_shown, answers_hidden, answers_shown
 from assessments.selectors import form_sections
 from clients.models import Invitation
-from clients.respondent import respondent_scope
+from clients.respondent import MISSING, RespondentLink, respondent_scope
 from practice.audit import audited
 from practice.models import AuditEvent
 
@@ -39,15 +40,16 @@ class RespondentSessionAuthentication(SessionAuthentication):
     staff session: a cookie alone never authorises a write."""
 
     def authenticate(self, request: Request) -> tuple[Any, Invitation] | None:
-        invitation: Invitation | None = getattr(request._request, "respondent_invitation", None)
-        if invitation is None:
+        link: RespondentLink | None = getattr(request._request, "respondent_link", None)
+        if link is None or link.problem == MISSING:
             return None
-        self.enforce_csrf(request)
-        if not invitation.is_usable:
+        if link.invitation is None:
+            # The session was opened with a link that no longer works; it has been ended.
             raise exceptions.AuthenticationFailed(
                 "This link no longer works. Open the link from your invitation."
             )
-        return (AnonymousUser(), invitation)
+        self.enforce_csrf(request)
+        return (AnonymousUser(), link.invitation)
 
 
 class RespondentSessionScheme(OpenApiAuthenticationExtension):
@@ -80,9 +82,9 @@ class RespondentAPIView(APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # The scope stays active for the whole request, authentication included.
-        with respondent_scope(request) as invitation:
-            request.respondent_invitation = invitation  # type: ignore[attr-defined]
-            request.invitation = invitation  # type: ignore[attr-defined]
+        with respondent_scope(request) as link:
+            request.respondent_link = link  # type: ignore[attr-defined]
+            request.invitation = link.invitation  # type: ignore[attr-defined]
             return super().dispatch(request, *args, **kwargs)
 
     def invitation(self) -> Invitation:
@@ -105,6 +107,14 @@ def _progress(response: FormResponse, version: InstrumentVersion) -> dict[str, i
 # Serializers ----------------------------------------------------------------------------------
 
 
+def _hidden_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Ids of the private questions (about safety) that are answered. Their answers "
+        "are never sent back, so that nobody else using this device can read them.",
+    )
+
+
 # "required" would shadow Field.required on a Serializer class, so the item shape is inline.
 ItemSerializer = inline_serializer(
     "RespondentItem",
@@ -115,6 +125,12 @@ ItemSerializer = inline_serializer(
         "required": serializers.BooleanField(),
         "choices": serializers.ListField(
             child=serializers.ListField(), help_text="[value, label] pairs, value 1-5."
+        ),
+        "answered": serializers.BooleanField(help_text="Whether an answer is saved."),
+        "value": serializers.IntegerField(
+            allow_null=True,
+            help_text="The saved answer (1-5). Always null for a private question (about "
+            "safety): once saved, its answer is never sent back, only that it is answered.",
         ),
     },
     many=True,
@@ -136,8 +152,10 @@ class RespondentFormSerializer(serializers.Serializer[Any]):
     sections = RespondentSectionSerializer(many=True)
     answers = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="Item id -> saved answer (1-5). Empty once the answers are submitted.",
+        help_text="Item id -> saved answer (1-5), leaving out private questions (about safety), "
+        "whose answers are never sent back: see `hidden`. Empty once the answers are submitted.",
     )
+    hidden = _hidden_field()
     revision = serializers.IntegerField()
     answered = serializers.IntegerField()
     total = serializers.IntegerField()
@@ -168,7 +186,11 @@ class RespondentConflictSerializer(serializers.Serializer[Any]):
     current = inline_serializer(
         "RespondentCurrentAnswers",
         {
-            "answers": serializers.DictField(child=serializers.IntegerField()),
+            "answers": serializers.DictField(
+                child=serializers.IntegerField(),
+                help_text="Item id -> saved answer, leaving out private questions.",
+            ),
+            "hidden": _hidden_field(),
             "revision": serializers.IntegerField(),
         },
         required=False,
@@ -203,11 +225,15 @@ class RespondFormAPI(RespondentAPIView):
         operation_id="respond_form",
         tags=["respond"],
         summary="The respondent's form, with their own saved answers",
+        description="Answers to private questions (about safety) are never sent back: such a "
+        "question shows `answered: true` with `value: null`, and is listed in `hidden`.",
         responses={200: RespondentFormSerializer, 403: DENIED},
     )
     def get(self, request: Request) -> Response:
         response = self.form_response()
         version = self.invitation().assignment.instrument_version
+        # Once submitted, the answers belong to the counsellor's record only.
+        saved = {} if response.is_submitted else response.answers
         sections = [
             {
                 "number": section.number,
@@ -221,6 +247,8 @@ class RespondFormAPI(RespondentAPIView):
                         "kind": item["kind"],
                         "required": bool(item.get("required", True)),
                         "choices": [[value, label] for value, label in item["choices"]],
+                        "answered": item["id"] in saved,
+                        "value": answer_shown(item, saved),
                     }
                     for item in section.items
                 ],
@@ -232,8 +260,8 @@ class RespondFormAPI(RespondentAPIView):
             {
                 "instrument": {"title": version.title, "version": version.version},
                 "sections": sections,
-                # Once submitted, the answers belong to the counsellor's record only.
-                "answers": {} if response.is_submitted else dict(response.answers),
+                "answers": answers_shown(version.items, saved),
+                "hidden": answers_hidden(version.items, saved),
                 "revision": response.revision,
                 "answered": progress["answered"],
                 "total": progress["total"],
@@ -263,6 +291,7 @@ class RespondAnswersAPI(RespondentAPIView):
         incoming = RespondentAnswersInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         response = self.form_response()
+        version = self.invitation().assignment.instrument_version
         try:
             saved = services.response_save_answers(
                 response=response,
@@ -278,13 +307,13 @@ class RespondAnswersAPI(RespondentAPIView):
                 {
                     "detail": "Your answers were changed in another window.",
                     "current": {
-                        "answers": dict(stale.current.answers),
+                        "answers": answers_shown(version.items, stale.current.answers),
+                        "hidden": answers_hidden(version.items, stale.current.answers),
                         "revision": stale.current.revision,
                     },
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        version = self.invitation().assignment.instrument_version
         return Response({"revision": saved.revision, **_progress(saved, version)})
 
 

@@ -15,6 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("respond/submit/", respond_views.submit, name="respond-submit"),
     path("respond/done/", respond_views.done, name="respond-done"),
     path("respond/not-me/", respond_views.not_me, name="respond-not-me"),
+    path("respond/exit/", respond_views.quick_exit, name="respond-quick-exit"),
+    path("today/", respond_views.neutral_page, name="neutral-page"),
     path("api/v1/respond/form/", respond_api.RespondFormAPI.as_view(), name="respond-api-form"),
     path(
         "api/v1/respond/answers/",

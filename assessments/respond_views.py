@@ -19,10 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments import services
 from assessments.models import InstrumentVersion, Response
+from assessments.respond_privacy import answer_hidden, answer_shown, is_private
 from assessments.selectors import Section, form_sections
 from clients import services as client_services
 from clients.models import Invitation
-from clients.respondent import bind, link_problem, respondent_required, unbind
+from clients.respondent import SESSION_KEY, bind, link_problem, respondent_required, unbind
 from clients.selectors import invitation_by_token
 from practice.audit import audited
 from practice.models import AuditEvent
@@ -110,8 +111,16 @@ def _resume_url(response: Response, sections: list[Section]) -> str:
 
 
 def _with_answers(section: Section, answers: dict[str, Any]) -> Section:
-    """The section with each item's saved answer attached, for `_questions.html`."""
-    items = [{**item, "answer": answers.get(item["id"])} for item in section.items]
+    """The section with each item's saved answer attached, for `_questions.html`. A private
+    (safety) item's answer is never attached: the item only says that it is answered."""
+    items = [
+        {
+            **item,
+            "answer": answer_shown(item, answers),
+            "hidden": answer_hidden(item, answers),
+        }
+        for item in section.items
+    ]
     return Section(section.number, section.slug, section.title, items)
 
 
@@ -131,7 +140,11 @@ def start(request: RespondentRequest) -> HttpResponse:
     version = _version(invitation)
     if invitation.consented_at is None:
         if request.method != "POST":
-            return render(request, "respond/consent.html", {"instrument": version})
+            return render(
+                request,
+                "respond/consent.html",
+                {"instrument": version, "support_line": invitation.practice.support_line},
+            )
         client_services.invitation_consent(invitation=invitation)
     response = services.response_for_invitation(invitation=invitation)
     if response.is_submitted:
@@ -223,7 +236,10 @@ def section(request: RespondentRequest, number: int) -> HttpResponse:
     posted = _posted_answers(request, sections[number - 1])
     # Only what differs from the saved answers is a change; resending a page that matches what
     # is stored (a stale tab that changed nothing) overwrites nothing and needs no revision.
-    changes = {k: v for k, v in posted.items() if response.answers.get(k) != v}
+    # A private answer posted is always a change: were it compared, a stale page would move on
+    # or stop depending on the saved value, and so reveal it to whoever holds the phone.
+    private = {item["id"] for item in sections[number - 1].items if is_private(item)}
+    changes = {k: v for k, v in posted.items() if k in private or response.answers.get(k) != v}
     if changes:
         try:
             services.response_save_answers(response=response, revision=revision, answers=changes)
@@ -310,7 +326,9 @@ def done(request: RespondentRequest) -> HttpResponse:
     response = services.response_for_invitation(invitation=request.invitation)
     if not response.is_submitted:
         return redirect("respond-start")
-    return render(request, "respond/done.html")
+    return render(
+        request, "respond/done.html", {"support_line": request.invitation.practice.support_line}
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -322,3 +340,28 @@ def not_me(request: RespondentRequest) -> HttpResponse:
     client_services.invitation_report_wrong_person(invitation=request.invitation)
     unbind(request)
     return render(request, "respond/not_me_done.html")
+
+
+# Quick exit ----------------------------------------------------------------------------------
+
+
+@require_safe
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """One tap away from the questionnaire: ends the respondent session and lands on a neutral
+    page. A GET, so that it works as a plain link without JavaScript and through
+    `location.replace()` with it (which keeps the form out of the back button's reach). Only a
+    respondent session is ended: a staff login in the same browser is left alone, so another
+    site linking here can at worst end a respondent session, which the link opens again."""
+    if SESSION_KEY in request.session and not request.user.is_authenticated:
+        unbind(request)
+    response = redirect("neutral-page")
+    # Nothing of the form may be kept by the browser for the back button to show.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def neutral_page(request: HttpRequest) -> HttpResponse:
+    """Where the quick exit lands: a calm page that says nothing about counselling or about
+    this site, with no way back into the questionnaire."""
+    return render(request, "neutral.html")

@@ -64,6 +64,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{super().get_session_auth_hash()}:{self.security_stamp}"
 
 
+DEFAULT_SUPPORT_LINE = (
+    "If you are in danger now, call your local emergency number. Your counsellor can give you "
+    "details of support services near you."
+)
+SUPPORT_LINE_MAX_LENGTH = 500
+
+
 class Practice(models.Model):
     """A counselling practice: the tenant. Every clinical row belongs to exactly one."""
 
@@ -80,6 +87,10 @@ class Practice(models.Model):
     )
     max_reminders = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    # Shown to clients before and after they answer: where to turn if they are not safe.
+    support_line = models.TextField(
+        max_length=SUPPORT_LINE_MAX_LENGTH, default=DEFAULT_SUPPORT_LINE
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

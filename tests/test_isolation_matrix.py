@@ -47,6 +47,7 @@ ROUTES: dict[str, str] = {
             "account", "two-factor-setup", "two-factor-recovery-codes", "two-factor-disable",
             "password_change", "invitation-open", "respond-start", "respond-section",
             "respond-review", "respond-submit", "respond-done", "respond-not-me",
+            "respond-quick-exit", "neutral-page",
             "respond-api-form", "respond-api-answers", "respond-api-submit", "api-schema",
             "api-docs", "api-token-create", "api-tokens-list", "api-instruments-list",
             "api-instruments-detail", "api-practices",

@@ -137,7 +137,9 @@
       pending = {};
       applyAnswers(current);
       if (itemCount) {
-        updateProgress(Math.floor((Object.keys(current).length * 100) / itemCount));
+        // Private (safety) answers are never sent back, only listed as answered.
+        var answered = Object.keys(current).length + (body.current.hidden || []).length;
+        updateProgress(Math.floor((answered * 100) / itemCount));
       }
       setStatus("error", MESSAGES.conflict);
       return;

@@ -84,10 +84,14 @@ def test_form_lists_sections_items_choices_and_the_respondents_own_answers(
     assert body["instrument"] == {"title": version.title, "version": version.version}
     assert [s["number"] for s in body["sections"]] == list(range(1, 10))
     first = body["sections"][0]["items"][0]
-    assert set(first) == {"id", "text", "kind", "required", "choices"}
+    assert set(first) == {"id", "text", "kind", "required", "choices", "answered", "value"}
     assert first["choices"][0][0] == 1
     assert len(first["choices"]) == 5
     assert body["answers"] == {item: 2}
+    assert body["hidden"] == []
+    states = {i["id"]: (i["answered"], i["value"]) for s in body["sections"] for i in s["items"]}
+    assert states.pop(item) == (True, 2)
+    assert set(states.values()) == {(False, None)}
     assert body["revision"] == 1
     assert body["answered"] == 1
     assert body["total"] == version.item_count
@@ -166,7 +170,7 @@ def test_a_stale_revision_gets_409_with_the_current_answers_and_overwrites_nothi
     stale = put(web, {"revision": 0, "answers": {item: 1}})
 
     assert stale.status_code == 409
-    assert stale.json()["current"] == {"answers": {item: 5}, "revision": 1}
+    assert stale.json()["current"] == {"answers": {item: 5}, "hidden": [], "revision": 1}
     assert "another window" in stale.json()["detail"]
     assert response_of(assignment, Partner.A).answers == {item: 5}
 

@@ -214,6 +214,19 @@ def test_consent_page_says_who_sees_the_answers_and_offers_this_isnt_me(
     assert 'href="/respond/not-me/"' in body
 
 
+def test_consent_page_says_exactly_what_happens_to_the_answers(
+    assignment: NewAssignment,
+) -> None:
+    body = open_link(assignment).get("/respond/").content.decode()
+
+    assert "What happens to your answers" in body
+    assert "Your counsellor reads your answers." in body
+    assert "Your partner never sees your individual answers." in body
+    assert "Themes from your answers may be discussed in joint sessions with you both." in body
+    assert "A summary may be shared with you both only if your counsellor releases it." in body
+    assert "It never shows either partner's individual answers." in body
+
+
 def test_consenting_starts_at_the_first_section_and_later_resumes_where_answers_stop(
     assignment: NewAssignment,
 ) -> None:
