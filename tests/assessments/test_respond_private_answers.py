@@ -23,9 +23,10 @@ from tests.support.comparing import assign
 
 pytestmark = pytest.mark.django_db
 
-# The Signs of Imbalance check: its third page is "Guilt, pressure, threats and fear".
+# The Signs of Imbalance check: its third page is "Guilt, threats and fear", where every item
+# but the "who gets their way" share item and the guilt item is a safety item.
 SECTION_3 = "/respond/section/3/"
-SAFETY = ["soi-cf-02", "soi-cf-03", "soi-cf-04", "soi-cf-05", "soi-cf-06"]
+SAFETY = ["soi-cf-04a", "soi-cf-04b", "soi-cf-04c", "soi-cf-04d", "soi-cf-05", "soi-cf-06"]
 SHARED = "soi-cf-01"
 FORM = "/api/v1/respond/form/"
 ANSWERS = "/api/v1/respond/answers/"
