@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -235,6 +237,28 @@ def test_an_admin_who_does_not_counsel_the_couple_sees_no_result_and_no_safety_s
     assert "Latest result" not in page
     assert "Safety" not in page
     assert not any(word in page for word in BAND_WORDS)
+
+
+def test_the_couple_page_needs_the_same_queries_whatever_the_number_of_results_and_flags(
+    as_counsellor: Client,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    compared(assignment)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert as_counsellor.get(couple_url("couple-detail", couple)).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(4):
+        flagged = urgent_screener(couple, counsellor_membership)
+        if n % 2:
+            set_level(flagged, "caution")
+
+    assert queries() == before
 
 
 def test_unassigned_counsellor_gets_404_on_the_couple_page(
