@@ -10,6 +10,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -182,7 +183,7 @@ def _done_comparisons() -> QuerySet[Comparison]:
         Comparison.objects.filter(status=Comparison.Status.DONE)
         .only(*_RESULT_COLUMNS)
         .annotate(safety_status=safety.comparison_safety_status())
-        .order_by("-finished_at", "-pk")
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
     )
 
 
