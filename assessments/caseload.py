@@ -1,5 +1,5 @@
-"""The counsellor's home: their couples with the latest result, what just finished, what
-failed. Reads only couples the member counsels, in a fixed number of queries."""
+"""The counsellor's home: their couples with the latest result and safety status, what just
+finished, what failed. Reads only couples the member counsels, in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.models import Assignment, Comparison, InstrumentVersion
+from assessments.safety_status import SafetyStatus, couple_safety_status, with_safety_status
+from assessments.selectors import with_latest_result
 from clients.models import Couple
 from practice.models import Membership, Practice
 
@@ -25,13 +27,12 @@ class Caseload:
     overdue: int
     waiting: int
 
-
-def _latest_done(field: str) -> Subquery:
-    return Subquery(
-        Comparison.objects.filter(assignment__couple=OuterRef("pk"), status="done")
-        .order_by("-finished_at")
-        .values(field)[:1]
-    )
+    @property
+    def safety_reviews(self) -> int:
+        """Couples listed whose safety status is `review`."""
+        return sum(
+            1 for c in self.couples if getattr(c, "safety_status", "") == SafetyStatus.REVIEW
+        )
 
 
 def _mine(practice: Practice, member: Membership) -> QuerySet[Comparison]:
@@ -52,15 +53,10 @@ def area_titles() -> dict[str, str]:
 
 
 def caseload(practice: Practice, member: Membership) -> Caseload:
+    mine = Couple.objects.filter(practice=practice, counsellors=member, status="active")
     couples = list(
-        Couple.objects.filter(practice=practice, counsellors=member, status="active")
+        with_safety_status(with_latest_result(mine))
         .select_related("partner_a", "partner_b")
-        .annotate(
-            latest_index=_latest_done("overall_index"),
-            latest_band=_latest_done("overall_band"),
-            latest_top_area=_latest_done("top_area"),
-            latest_assignment=_latest_done("assignment__public_id"),
-        )
         .order_by("partner_a__display_name")
     )
     titles = area_titles()
@@ -76,6 +72,7 @@ def caseload(practice: Practice, member: Membership) -> Caseload:
         just_finished=list(
             _mine(practice, member)
             .filter(status="done", finished_at__gte=timezone.now() - RECENT)
+            .annotate(couple_safety_status=couple_safety_status("assignment__couple_id"))
             .order_by("-finished_at")[:10]
         ),
         failed=list(_mine(practice, member).filter(status="failed").order_by("-created_at")),

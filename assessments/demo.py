@@ -1,11 +1,15 @@
-"""Demo reports for `make run`: a couple assessed three times (a trend with a reliable change)
-and a screener with a safety flag, compared at once so the reports and dashboards show data
-before the worker has run."""
+"""Demo reports for `make run`, compared at once so the reports and dashboards show data before
+the worker has run: a couple assessed three times (a trend with a reliable change) and a screener
+with a caution flag; and a couple in safety review, whose urgent flag from a month ago is still
+open (an earlier caution flag was followed by check-ins) while their latest result reads as
+balanced."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.utils import timezone
@@ -32,6 +36,18 @@ HISTORY = (
 )
 
 
+REVIEW_PARTNERS = (
+    PartnerDetails("Leila Farah", "leila.farah@clients.example", "she/her"),
+    PartnerDetails("Theo Lindqvist", "", "he/him"),
+)
+# (instrument, days ago, what Theo (B) answers to the safety items, check-ins recorded after)
+REVIEW_HISTORY = (
+    ("signs-of-imbalance", 75, 2, 3),  # "rarely": a caution flag, check-ins two days later
+    ("signs-of-imbalance", 35, 4, None),  # "often": an urgent flag, still open
+    ("balance-of-power-inventory", 10, 1, None),  # no safety items; balanced on its own
+)
+
+
 def _answer(item: dict[str, Any], side: str, strength: float, safety: bool, rng: Any) -> int:
     if item["sensitivity"] == "safety":
         # Casey (B) endorses one safety item 'sometimes': a caution flag.
@@ -47,39 +63,86 @@ def _answer(item: dict[str, Any], side: str, strength: float, safety: bool, rng:
     return healthy if rng.random() < 0.7 else (4 if item["reverse"] is False else 2)
 
 
+def _review_answer(item: dict[str, Any], side: str, safety_answer: int) -> int:
+    """Balanced and healthy throughout, except Theo's (B's) answers to the safety items."""
+    if item["sensitivity"] == "safety":
+        return safety_answer if side == "b" else 1
+    if item["kind"] == "share":
+        return 3
+    return 1 if item["reverse"] else 5
+
+
+def _compared(
+    couple: Couple,
+    counsellor: Membership,
+    slug: str,
+    days_ago: int,
+    answer: Callable[[dict[str, Any], str], int],
+) -> Comparison:
+    """Assigns the instrument, has both partners answer and submit, compares at once, and
+    dates it all `days_ago`."""
+    version = InstrumentVersion.objects.current().get(instrument__slug=slug)
+    new = assessment_services.assignment_create(
+        couple=couple, instrument_version=version, created_by=counsellor
+    )
+    for invitation in Invitation.objects.filter(assignment=new.assignment):
+        client_services.invitation_consent(invitation=invitation)
+        response = assessment_services.response_for_invitation(invitation=invitation)
+        answers = {item["id"]: answer(item, invitation.partner) for item in version.items}
+        response = assessment_services.response_save_answers(
+            response=response, revision=response.revision, answers=answers
+        )
+        assessment_services.response_submit(response=response)
+    comparison = Comparison.objects.get(assignment=new.assignment)
+    comparisons.comparison_start_attempt(comparison_id=comparison.pk)
+    comparisons.comparison_finish(comparison_id=comparison.pk)
+    when = timezone.now() - timedelta(days=days_ago)
+    Comparison.objects.filter(pk=comparison.pk).update(
+        created_at=when, queued_at=when, started_at=when, finished_at=when
+    )
+    return comparison
+
+
+def _new_couple(
+    practice: Practice, counsellor: Membership, partners: tuple[PartnerDetails, PartnerDetails]
+) -> Couple | None:
+    """The couple, created; None when the demo already has it."""
+    if Couple.objects.filter(
+        practice=practice, partner_a__display_name=partners[0].display_name
+    ).exists():
+        return None
+    return client_services.couple_create(
+        practice=practice, partner_a=partners[0], partner_b=partners[1], counsellors=[counsellor]
+    )
+
+
 def add_demo_reports(practice: Practice, users: dict[str, User]) -> None:
     counsellor = Membership.objects.get(practice=practice, user=users["counsellor"])
-    if Couple.objects.filter(
-        practice=practice, partner_a__display_name=PARTNERS[0].display_name
-    ).exists():
-        return
-    couple = client_services.couple_create(
-        practice=practice, partner_a=PARTNERS[0], partner_b=PARTNERS[1], counsellors=[counsellor]
-    )
-    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
-    for slug, days_ago, strength, safety in HISTORY:
-        version = InstrumentVersion.objects.current().get(instrument__slug=slug)
-        new = assessment_services.assignment_create(
-            couple=couple, instrument_version=version, created_by=counsellor
-        )
-        for invitation in Invitation.objects.filter(assignment=new.assignment):
-            client_services.invitation_consent(invitation=invitation)
-            response = assessment_services.response_for_invitation(invitation=invitation)
-            answers = {
-                item["id"]: _answer(item, invitation.partner, strength, safety, rng)
-                for item in version.items
-            }
-            response = assessment_services.response_save_answers(
-                response=response, revision=response.revision, answers=answers
+    couple = _new_couple(practice, counsellor, PARTNERS)
+    if couple is not None:
+        rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+        for slug, days_ago, strength, safety in HISTORY:
+            _compared(
+                couple,
+                counsellor,
+                slug,
+                days_ago,
+                partial(_answer, strength=strength, safety=safety, rng=rng),
             )
-            assessment_services.response_submit(response=response)
-        comparison = Comparison.objects.get(assignment=new.assignment)
-        comparisons.comparison_start_attempt(comparison_id=comparison.pk)
-        comparisons.comparison_finish(comparison_id=comparison.pk)
-        when = timezone.now() - timedelta(days=days_ago)
-        Comparison.objects.filter(pk=comparison.pk).update(
-            created_at=when, queued_at=when, started_at=when, finished_at=when
-        )
+    couple = _new_couple(practice, counsellor, REVIEW_PARTNERS)
+    if couple is not None:
+        for slug, days_ago, safety_answer, cleared_after in REVIEW_HISTORY:
+            comparison = _compared(
+                couple,
+                counsellor,
+                slug,
+                days_ago,
+                partial(_review_answer, safety_answer=safety_answer),
+            )
+            if cleared_after is not None:
+                comparisons.safety_clear(comparison=comparison, by=counsellor)
+                cleared = timezone.now() - timedelta(days=days_ago - cleared_after)
+                Comparison.objects.filter(pk=comparison.pk).update(safety_cleared_at=cleared)
 
 
 DEMO_EXTENSIONS.append(add_demo_reports)

@@ -11,6 +11,7 @@ from uuid import UUID
 from django.http import Http404
 
 from assessments import charts, scoring
+from assessments import safety_status as safety
 from assessments.models import Assignment, Comparison
 from assessments.scales import SCALES
 from assessments.selectors import comparison_trend
@@ -48,6 +49,10 @@ class Report:
     trend: ChartView | None = None
     flags: list[FlagView] = field(default_factory=list)
     item_texts: dict[str, str] = field(default_factory=dict)
+    # The couple's safety status (shown in the header in place of, or beside, the band) and the
+    # open flags this report's safety panel does not cover (other assessments, earlier answers).
+    safety_status: str = safety.SafetyStatus.NONE
+    other_open_flags: list[Comparison] = field(default_factory=list)
 
     @property
     def ranked_areas(self) -> list[scoring.AreaResult]:
@@ -121,8 +126,18 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
     couple = assignment.couple
     names = (couple.partner_a.display_name, couple.partner_b.display_name)
     comparison = assignment.comparisons.order_by("-created_at").first()
+    safety_status = safety.safety_status_of(couple)
+    other_open_flags = [
+        c for c in safety.open_flags(couple) if comparison is None or c.pk != comparison.pk
+    ]
     if comparison is None or comparison.status != Comparison.Status.DONE:
-        return Report(assignment, comparison, names)
+        return Report(
+            assignment,
+            comparison,
+            names,
+            safety_status=safety_status,
+            other_open_flags=other_open_flags,
+        )
     result = comparison.as_result()
     assert result is not None  # a done comparison always has its result
     version = assignment.instrument_version
@@ -146,4 +161,6 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
         else None,
         flags=_flags(result, items, titles, names),
         item_texts={item_id: item["text"] for item_id, item in items.items()},
+        safety_status=safety_status,
+        other_open_flags=other_open_flags,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -56,12 +58,31 @@ def comparison_retry(
     return redirect("assignment-report", practice_slug=practice_slug, assignment_id=assignment_id)
 
 
+def _flagged(request: PracticeRequest, assignment_id: str) -> Comparison:
+    """The comparison whose check-ins are recorded: the report's own, or an earlier one of the
+    same assignment named in the form (another assignment's, or an unknown id, answers 404)."""
+    chosen = request.POST.get("comparison", "")
+    if not chosen:
+        return _latest(request, assignment_id)
+    assignment = report.assignment_for_counsellor(
+        request.practice, request.membership, assignment_id
+    )
+    try:
+        public_id = uuid.UUID(chosen)
+    except ValueError:
+        raise Http404 from None
+    comparison = assignment.comparisons.filter(public_id=public_id).first()
+    if comparison is None:
+        raise Http404
+    return comparison
+
+
 @counsellor_required
 @require_POST
 @audited(AuditEvent.Action.SAFETY_CHECK_IN, "comparison", "assignment_id")
 def safety_check_in(
     request: PracticeRequest, practice_slug: str, assignment_id: str
 ) -> HttpResponse:
-    comparisons.safety_clear(comparison=_latest(request, assignment_id), by=request.membership)
+    comparisons.safety_clear(comparison=_flagged(request, assignment_id), by=request.membership)
     messages.success(request, "Recorded: individual safety check-ins have taken place.")
     return redirect("assignment-report", practice_slug=practice_slug, assignment_id=assignment_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, TextChoices
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,6 +21,7 @@ from assessments.models import (
     SessionAgenda,
     Topic,
 )
+from assessments.safety_status import comparison_safety_status
 from assessments.scales import choices_for
 from clients.models import Client, Couple, Invitation, Partner
 from practice.models import Membership, Practice
@@ -229,6 +230,38 @@ def assign_choices() -> QuerySet[InstrumentVersion]:
     return instrument_library().defer(*_HEAVY_VERSION_FIELDS)
 
 
+# Each couple's latest result ------------------------------------------------------------------
+# A single "latest index" always names its instrument: every column below is read from the same
+# comparison row (one filter, one total order), each as a subquery of the couples' own query.
+
+LATEST_RESULT_COLUMNS = {
+    "latest_comparison": "public_id",
+    "latest_assignment": "assignment__public_id",
+    "latest_index": "overall_index",
+    "latest_band": "overall_band",
+    "latest_top_area": "top_area",
+    "latest_finished_at": "finished_at",
+    "latest_instrument_slug": "assignment__instrument_version__instrument__slug",
+    "latest_instrument_title": "assignment__instrument_version__title",
+}
+
+
+def _latest_done(column: str) -> Subquery:
+    return Subquery(
+        Comparison.objects.filter(assignment__couple_id=OuterRef("pk"), status="done")
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
+        .values(column)[:1]
+    )
+
+
+def with_latest_result(couples: QuerySet[Couple]) -> QuerySet[Couple]:
+    """The couples, each with its latest done comparison's columns (`latest_index`, ...,
+    `latest_instrument_title`; all None without one)."""
+    return couples.annotate(
+        **{name: _latest_done(column) for name, column in LATEST_RESULT_COLUMNS.items()}
+    )
+
+
 # API reads ------------------------------------------------------------------------------------
 
 ASSIGNMENT_STATUSES = ("open", "submitted")
@@ -319,6 +352,7 @@ def comparisons_for_counsellor(
     comparisons = (
         Comparison.objects.filter(practice=practice, assignment__couple__counsellors=member)
         .select_related("assignment__couple")
+        .annotate(safety_status=comparison_safety_status())
         .order_by("-created_at", "-pk")
     )
     if assignment is not None:

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import Assignment, Comparison, InstrumentVersion, SessionAgenda
+from assessments.safety_status import SafetyStatus
 from assessments.selectors import (
     AssignmentProgress,
     Stage,
@@ -233,12 +234,24 @@ class ComparisonSerializer(serializers.Serializer[Any]):
     has_safety_flags = serializers.SerializerMethodField()
     safety_level = serializers.CharField(allow_blank=True, help_text="`urgent`, `caution` or ''.")
     safety_cleared_at = serializers.DateTimeField(allow_null=True)
+    safety_status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema_field(serializers.BooleanField())
     def get_has_safety_flags(self, comparison: Comparison) -> bool:
         return bool(comparison.safety_level)
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=SafetyStatus.choices,
+            help_text="This comparison's own open flag: `review` for an urgent flag, `caution` "
+            "for a caution flag, until the individual check-ins are recorded; else `none`. "
+            "The couple's status (on the couple) covers all of its comparisons.",
+        )
+    )
+    def get_safety_status(self, comparison: Comparison) -> str:
+        return str(getattr(comparison, "safety_status", SafetyStatus.NONE))
 
 
 class ComparisonDetailSerializer(ComparisonSerializer):

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django_scopes import scopes_disabled
 
+from assessments import safety_status as safety
+from assessments.models import Comparison
 from assessments.selectors import (
     AssignmentProgress,
     PartnerProgress,
     assignment_progress,
     assignments_with_progress,
     latest_assignments,
+    with_latest_result,
 )
 from clients.models import Client, Couple, Invitation
 from clients.tokens import token_hash
@@ -130,6 +146,15 @@ class CouplePage:
     assignments: list[AssignmentProgress]
     # Reopening answers is clinical work: only the couple's own counsellors do it.
     member_is_assigned: bool
+    # Results and safety flags are for the couple's own counsellors only: empty for anyone else.
+    safety_status: str = safety.SafetyStatus.NONE
+    open_flags: list[Comparison] = field(default_factory=list)
+    results: dict[int, Comparison] = field(default_factory=dict)
+
+    @property
+    def assignment_results(self) -> list[tuple[AssignmentProgress, Comparison | None]]:
+        """Each assignment with its latest done comparison (for its own counsellors)."""
+        return [(p, self.results.get(p.assignment.pk)) for p in self.assignments]
 
     @property
     def partners(self) -> list[tuple[str, Client]]:
@@ -146,19 +171,50 @@ class CouplePage:
         ]
 
 
-def couple_page(couple: Couple, member: Membership) -> CouplePage:
-    """The couple page for a couple the member may open (see `couple_for_member`)."""
-    prefetch_related_objects(
-        [couple],
-        Prefetch("counsellors", queryset=_counsellors()),
-        Prefetch("assignments", queryset=assignments_with_progress(), to_attr="all_assignments"),
+_RESULT_COLUMNS = (
+    "assignment_id", "public_id", "overall_index", "overall_band", "status", "safety_level",
+    "safety_cleared_at", "finished_at",
+)  # fmt: skip
+
+
+def _done_comparisons() -> QuerySet[Comparison]:
+    """Done comparisons, newest first, light, each with its own `safety_status`."""
+    return (
+        Comparison.objects.filter(status=Comparison.Status.DONE)
+        .only(*_RESULT_COLUMNS)
+        .annotate(safety_status=safety.comparison_safety_status())
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
     )
+
+
+def couple_page(couple: Couple, member: Membership) -> CouplePage:
+    """The couple page for a couple the member may open (see `couple_for_member`). Its own
+    counsellors also get each assignment's latest result and the couple's safety status."""
+    prefetch_related_objects([couple], Prefetch("counsellors", queryset=_counsellors()))
     counsellors = list(couple.counsellors.all())
-    return CouplePage(
+    assigned = member.is_counsellor and any(m.pk == member.pk for m in counsellors)
+    assignments = assignments_with_progress()
+    if assigned:
+        assignments = assignments.prefetch_related(
+            Prefetch("comparisons", queryset=_done_comparisons(), to_attr="done_comparisons")
+        )
+    prefetch_related_objects(
+        [couple], Prefetch("assignments", queryset=assignments, to_attr="all_assignments")
+    )
+    all_assignments = couple.all_assignments  # type: ignore[attr-defined]
+    page = CouplePage(
         couple=couple,
         counsellors=counsellors,
-        assignments=[assignment_progress(a, couple) for a in couple.all_assignments],  # type: ignore[attr-defined]
-        member_is_assigned=member.is_counsellor and any(m.pk == member.pk for m in counsellors),
+        assignments=[assignment_progress(a, couple) for a in all_assignments],
+        member_is_assigned=assigned,
+    )
+    if not assigned:
+        return page
+    return replace(
+        page,
+        safety_status=safety.safety_status_of(couple),
+        open_flags=list(safety.open_flags(couple)),
+        results={a.pk: a.done_comparisons[0] for a in all_assignments if a.done_comparisons},
     )
 
 
@@ -184,9 +240,6 @@ def _counsellors() -> QuerySet[Membership]:
 def clients_visible_to(practice: Practice, member: Membership) -> QuerySet[Client]:
     """The partners of the couples the member may see, each with its couple's public id and
     side (`couple_public_id`, `side`)."""
-    # Imported here so this API section stays an append to the module.
-    from django.db.models import Case, OuterRef, Subquery, Value, When
-
     couples = couples_visible_to(practice, member)
     as_a = Couple.objects.filter(practice=practice).values("partner_a")
     own_couple = Couple.objects.filter(practice=practice).filter(
@@ -219,14 +272,26 @@ def couples_for_api(
     query: str = "",
     ordering: Iterable[str] = ("-created_at", "-pk"),
 ) -> QuerySet[Couple]:
-    """The couples the member may see, filtered, with their counsellors prefetched."""
+    """The couples the member may see, filtered, with their counsellors prefetched, and with
+    `caller_counsels` (the member is one of the couple's counsellors), `safety_status` and the
+    latest result (see `with_latest_result`), which only the couple's counsellors may be shown."""
     couples = search_couples(couples_visible_to(practice, member), query)
     if status:
         couples = couples.filter(status=status)
     if counsellor is not None:
         couples = couples.filter(counsellors__public_id=counsellor)
-    return couples.prefetch_related(Prefetch("counsellors", queryset=_counsellors())).order_by(
-        *ordering
+    counsels = Couple.counsellors.through.objects.filter(
+        couple_id=OuterRef("pk"), membership_id=member.pk
+    )
+    return (
+        safety.with_safety_status(with_latest_result(couples))
+        .annotate(
+            caller_counsels=Exists(counsels)
+            if member.is_counsellor
+            else Value(False, output_field=BooleanField())
+        )
+        .prefetch_related(Prefetch("counsellors", queryset=_counsellors()))
+        .order_by(*ordering)
     )
 
 

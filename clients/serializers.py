@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessments.safety_status import SafetyStatus
+from assessments.scoring import Band
+from assessments.selectors import LATEST_RESULT_COLUMNS
 from clients import selectors
 from clients.models import Client, Couple, Invitation
 from clients.services import PartnerDetails
@@ -37,15 +41,85 @@ class CounsellorSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(source="user.email")
 
 
+class InstrumentNameSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class LatestResultSerializer(serializers.Serializer[Any]):
+    comparison = serializers.UUIDField(help_text="The comparison these figures come from.")
+    assignment = serializers.UUIDField()
+    instrument = InstrumentNameSerializer(
+        help_text="The instrument the index comes from: indices of different instruments are "
+        "different scales."
+    )
+    index = serializers.IntegerField(
+        allow_null=True, help_text="Overall balance index, 0 (balanced) to 100 (severe)."
+    )
+    band = serializers.ChoiceField(
+        choices=[band.value for band in Band],
+        allow_null=True,
+        help_text="Null while the couple's `safety_status` is `review` (show 'Safety review' "
+        "in its place), and when too few answers were given to score.",
+    )
+    top_area = serializers.CharField(allow_blank=True, help_text="The most imbalanced area.")
+    finished_at = serializers.DateTimeField()
+
+
 class CoupleSerializer(serializers.Serializer[Any]):
+    """Needs couples from `clients.selectors.couples_for_api` (its annotations)."""
+
     id = serializers.UUIDField(source="public_id")
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=Couple.Status.choices)
     partner_a = PartnerSerializer()
     partner_b = PartnerSerializer()
     counsellors = CounsellorSerializer(many=True, source="counsellors.all")
+    safety_status = serializers.SerializerMethodField()
+    latest_result = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=SafetyStatus.choices,
+            allow_null=True,
+            help_text="`review` while any of the couple's comparisons has an open urgent safety "
+            "flag (show 'Safety review' in place of any band), else `caution` while one has an "
+            "open caution flag (show a marker beside the band), else `none`. A flag stays open "
+            "until the individual check-ins are recorded. Null unless you counsel the couple.",
+        )
+    )
+    def get_safety_status(self, couple: Couple) -> str | None:
+        if not getattr(couple, "caller_counsels", False):
+            return None
+        return str(getattr(couple, "safety_status", SafetyStatus.NONE))
+
+    @extend_schema_field(
+        LatestResultSerializer(
+            allow_null=True,
+            help_text="The couple's most recent finished comparison, whatever its instrument. "
+            "Null without one, and unless you counsel the couple.",
+        )
+    )
+    def get_latest_result(self, couple: Couple) -> dict[str, Any] | None:
+        latest = {name: getattr(couple, name, None) for name in LATEST_RESULT_COLUMNS}
+        if latest["latest_comparison"] is None or not getattr(couple, "caller_counsels", False):
+            return None
+        in_review = getattr(couple, "safety_status", None) == SafetyStatus.REVIEW
+        body = {
+            "comparison": latest["latest_comparison"],
+            "assignment": latest["latest_assignment"],
+            "instrument": {
+                "slug": latest["latest_instrument_slug"],
+                "title": latest["latest_instrument_title"],
+            },
+            "index": latest["latest_index"],
+            "band": None if in_review else latest["latest_band"] or None,
+            "top_area": latest["latest_top_area"],
+            "finished_at": latest["latest_finished_at"],
+        }
+        return dict(LatestResultSerializer(body).data)
 
 
 class PartnerInputSerializer(serializers.Serializer[Any]):

@@ -30,6 +30,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from assessments import charts
+from assessments import safety_status as safety
 from assessments.models import Assignment, Comparison, InstrumentVersion, Response
 from assessments.scoring import Band, ScoringParams, band_for
 from clients.models import Couple
@@ -51,6 +52,8 @@ class HeadlineStats:
     recent_comparisons: int
     # Mean of each active couple's latest done comparison; None when none has an index.
     mean_index: float | None
+    # Active couples whose safety status is `review` (an urgent flag without check-ins).
+    safety_reviews: int = 0
 
     @property
     def mean_index_rounded(self) -> int | None:
@@ -397,8 +400,13 @@ def practice_dashboard(
     now = now or timezone.now()
     assignments = _assignment_counts(practice, _practice_today(practice, now))
     latest = latest_comparisons(practice)
+    couples = Couple.objects.filter(practice=practice, status=_ACTIVE).aggregate(
+        active=Count("pk"),
+        in_review=Count("pk", filter=Q(safety.couple_has_open_flag(safety.URGENT))),
+    )
     stats = HeadlineStats(
-        active_couples=Couple.objects.filter(practice=practice, status=_ACTIVE).count(),
+        active_couples=couples["active"],
+        safety_reviews=couples["in_review"],
         open_assignments=assignments.pop("open"),
         overdue_assignments=assignments.pop("overdue"),
         recent_comparisons=Comparison.objects.filter(

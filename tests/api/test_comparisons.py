@@ -14,6 +14,7 @@ from assessments.services import NewAssignment
 from practice.models import AuditEvent, Membership, Practice
 from tests.api.conftest import error_of, tenant
 from tests.support.comparing import assign, b_reports_fear, compared
+from tests.support.flags import check_ins_recorded, set_level, urgent_screener
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +229,26 @@ def test_trend_of_a_comparison_not_yet_done_is_empty(
 
     assert response.status_code == 200
     assert response.json()["points"] == []
+
+
+def test_each_comparison_carries_its_own_open_safety_status(
+    api_counsellor: APIClient,
+    comparison: Comparison,
+    couple: Any,
+    counsellor_membership: Membership,
+) -> None:
+    urgent = urgent_screener(couple, counsellor_membership)
+    caution = set_level(urgent_screener(couple, counsellor_membership), "caution")
+    cleared = urgent_screener(couple, counsellor_membership)
+    check_ins_recorded(cleared, counsellor_membership)
+
+    rows = api_counsellor.get(comparisons(comparison.practice)).json()["results"]
+    statuses = {row["id"]: row["safety_status"] for row in rows}
+
+    assert statuses == {
+        str(comparison.public_id): "none",
+        str(urgent.public_id): "review",
+        str(caution.public_id): "caution",
+        str(cleared.public_id): "none",
+    }
+    assert api_counsellor.get(url(urgent)).json()["safety_status"] == "review"

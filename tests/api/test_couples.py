@@ -6,13 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 from rest_framework.test import APIClient
 
+from assessments.services import NewAssignment
 from clients.models import Couple
 from practice.models import Membership, Practice
 from tests.api.conftest import error_of, tenant
 from tests.factories import CoupleFactory
+from tests.support.comparing import assign, compared
+from tests.support.flags import check_ins_recorded, finished_days_ago, set_level, urgent_screener
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +371,126 @@ def test_admin_who_does_not_counsel_the_couple_cannot_rescore_it(
     api_admin: APIClient, couple: Couple, comparison: Any
 ) -> None:
     assert api_admin.post(couple_url(couple, "rescore/")).status_code == 404
+
+
+# Safety status and the latest result ------------------------------------------------------------
+
+
+def test_a_couple_with_an_open_urgent_flag_is_in_review_and_its_latest_result_has_no_band(
+    api_counsellor: APIClient,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    urgent_screener(couple, counsellor_membership)
+    inventory = compared(assignment)
+    assert inventory.overall_band == "balanced"
+
+    listed = api_counsellor.get(couples(couple.practice)).json()["results"][0]
+    one = api_counsellor.get(couple_url(couple)).json()
+
+    for body in (listed, one):
+        assert body["safety_status"] == "review"
+        latest = body["latest_result"]
+        assert latest["band"] is None
+        assert latest["index"] == inventory.overall_index
+        assert latest["comparison"] == str(inventory.public_id)
+        assert latest["assignment"] == str(assignment.assignment.public_id)
+        assert latest["instrument"] == {
+            "slug": "balance-of-power-inventory",
+            "title": inventory.assignment.instrument_version.title,
+        }
+
+
+def test_a_couple_with_an_open_caution_flag_keeps_its_band(
+    api_counsellor: APIClient,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    set_level(urgent_screener(couple, counsellor_membership), "caution")
+    compared(assignment)
+
+    body = api_counsellor.get(couple_url(couple)).json()
+
+    assert body["safety_status"] == "caution"
+    assert body["latest_result"]["band"] == "balanced"
+
+
+def test_once_the_check_ins_are_recorded_the_couple_reads_with_its_band_again(
+    api_counsellor: APIClient,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    flagged = finished_days_ago(urgent_screener(couple, counsellor_membership), 40)
+    compared(assignment)
+    assert api_counsellor.get(couple_url(couple)).json()["safety_status"] == "review"
+
+    check_ins_recorded(flagged, counsellor_membership)
+    body = api_counsellor.get(couple_url(couple)).json()
+
+    assert body["safety_status"] == "none"
+    assert body["latest_result"]["band"] == "balanced"
+
+
+def test_the_latest_result_names_the_instrument_scored_last(
+    api_counsellor: APIClient,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    compared(assignment)
+    screener = compared(assign(couple, "signs-of-imbalance", counsellor_membership))
+
+    latest = api_counsellor.get(couple_url(couple)).json()["latest_result"]
+
+    assert latest["comparison"] == str(screener.public_id)
+    assert latest["index"] == screener.overall_index
+    assert latest["instrument"]["slug"] == "signs-of-imbalance"
+    assert latest["top_area"] == screener.top_area
+
+
+def test_a_couple_without_a_result_has_no_latest_result_and_no_safety_status(
+    api_counsellor: APIClient, couple: Couple
+) -> None:
+    body = api_counsellor.get(couple_url(couple)).json()
+
+    assert (body["safety_status"], body["latest_result"]) == ("none", None)
+
+
+def test_an_admin_who_does_not_counsel_the_couple_gets_neither_status_nor_result(
+    api_admin: APIClient, couple: Couple, counsellor_membership: Membership, library: None
+) -> None:
+    urgent_screener(couple, counsellor_membership)
+
+    listed = api_admin.get(couples(couple.practice)).json()["results"][0]
+    one = api_admin.get(couple_url(couple)).json()
+
+    for body in (listed, one):
+        assert (body["safety_status"], body["latest_result"]) == (None, None)
+
+
+def test_the_couple_list_needs_the_same_queries_whatever_the_caseload(
+    api_counsellor: APIClient,
+    couple: Couple,
+    practice: Practice,
+    counsellor_membership: Membership,
+    library: None,
+) -> None:
+    urgent_screener(couple, counsellor_membership)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_counsellor.get(couples(practice)).status_code == 200
+        return len(captured)
+
+    queries()  # the token's first use is recorded once
+    before = queries()
+    for n in range(5):
+        more = CoupleFactory.create(practice=practice, counsellors=[counsellor_membership])
+        flagged = urgent_screener(more, counsellor_membership)
+        if n % 2:
+            set_level(flagged, "caution")
+
+    assert queries() == before

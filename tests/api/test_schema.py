@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -373,3 +374,26 @@ def test_docs_assets_are_served(anonymous: Client) -> None:
     for asset in assets:
         response = anonymous.get(asset)
         assert response.status_code == 200, asset
+
+
+def test_the_schema_lists_the_safety_status_and_names_the_latest_results_instrument() -> None:
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+    def enum_of(component: str, field: str) -> list[Any]:
+        prop = schemas[component]["properties"][field]
+        for ref in [prop, *prop.get("oneOf", []), *prop.get("allOf", [])]:
+            if "$ref" in ref:
+                target = schemas[ref["$ref"].rsplit("/", 1)[1]]
+                if "enum" in target:
+                    return list(target["enum"])
+            if "enum" in ref:
+                return list(ref["enum"])
+        raise AssertionError(f"{component}.{field} has no enum: {prop}")
+
+    for component in ("Couple", "Comparison"):
+        values = [v for v in enum_of(component, "safety_status") if v is not None]
+        assert values == ["none", "caution", "review"]
+    assert schemas["Couple"]["properties"]["latest_result"]
+    latest = schemas["LatestResult"]["properties"]
+    assert {"index", "band", "instrument", "comparison"} <= set(latest)
+    assert set(schemas["InstrumentName"]["properties"]) == {"slug", "title"}

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django_scopes import scope
 
+from assessments.demo import PARTNERS, REVIEW_PARTNERS
 from assessments.models import Comparison
-from practice.models import Practice
+from practice.models import Practice, User
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +29,41 @@ def test_the_demo_has_a_reassessment_trend_and_a_safety_flag(library: None) -> N
     assert len(indices) == 4
     assert indices[0] > indices[2]  # the inventory, then two check-ins showing improvement
     assert [c.safety_level for c in flagged] == ["caution"]
+
+
+def test_the_counsellors_demo_caseload_shows_a_couple_in_safety_review(library: None) -> None:
+    call_command("seed_demo", slug="demo", password="pw")
+    call_command("seed_demo", slug="demo", password="pw")
+
+    practice = Practice.objects.get(slug="demo")
+    counsellor = User.objects.get(email="counsellor@demo.example")
+    with scope(practice=practice):
+        leila = Comparison.objects.filter(
+            assignment__couple__partner_a__display_name=REVIEW_PARTNERS[0].display_name,
+            status="done",
+        ).order_by("finished_at")
+        history = [(c.safety_level, c.safety_cleared_at is not None) for c in leila]
+        latest = leila.last()
+    assert history == [("caution", True), ("urgent", False), ("", False)]
+    assert latest is not None
+    assert latest.overall_band == "balanced"
+
+    web = Client()
+    web.force_login(counsellor)
+    body = web.get(f"/p/{practice.slug}/").content.decode()
+    row = next(
+        row
+        for row in re.findall(r"<tr>.*?</tr>", body, flags=re.DOTALL)
+        if REVIEW_PARTNERS[0].display_name in row
+    )
+
+    assert "Safety review" in row
+    assert "Balanced" not in row
+    assert f'<td class="num">{latest.overall_index}</td>' in row
+    assert f"<td>{latest.assignment.instrument_version.title}</td>" in row
+    ellis = next(
+        row
+        for row in re.findall(r"<tr>.*?</tr>", body, flags=re.DOTALL)
+        if PARTNERS[0].display_name in row
+    )
+    assert "Check-in advised" in ellis

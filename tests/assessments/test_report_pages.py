@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -8,11 +10,13 @@ from django.urls import reverse
 from django.utils.html import escape
 from django_scopes import scope
 
-from assessments.models import Comparison
-from assessments.services import NewAssignment
+from assessments import comparisons
+from assessments.models import Comparison, Response
+from assessments.services import NewAssignment, response_reopen
 from clients.models import Couple
 from practice.models import Membership, Practice
 from tests.factories import CoupleFactory, MembershipFactory
+from tests.support.answering import submit
 from tests.support.comparing import (
     a_holds_the_say,
     assign,
@@ -20,6 +24,7 @@ from tests.support.comparing import (
     b_reports_fear,
     compared,
 )
+from tests.support.flags import check_ins_recorded, finished_days_ago, set_level, urgent_screener
 
 pytestmark = pytest.mark.django_db
 
@@ -146,24 +151,28 @@ def test_safety_flags_show_a_banner_until_the_check_in_is_recorded(
 
 
 def test_safety_items_never_appear_on_the_couple_page(
-    screened: tuple[NewAssignment, Comparison], as_counsellor: Client
+    screened: tuple[NewAssignment, Comparison], as_counsellor: Client, as_admin: Client
 ) -> None:
     new, _ = screened
     safety_texts = [
         i["text"] for i in new.assignment.instrument_version.items if i["sensitivity"] == "safety"
     ]
     couple = new.assignment.couple
-    page = as_counsellor.get(
-        reverse(
-            "couple-detail",
-            kwargs={"practice_slug": couple.practice.slug, "couple_id": couple.public_id},
-        )
-    ).content.decode()
+    url = reverse(
+        "couple-detail",
+        kwargs={"practice_slug": couple.practice.slug, "couple_id": couple.public_id},
+    )
+    page = as_counsellor.get(url).content.decode()
+    admin_page = as_admin.get(url).content.decode()
 
     assert safety_texts
     for text in safety_texts:
         assert escape(text) not in page
-    assert "Safety" not in page
+        assert escape(text) not in admin_page
+    # The couple's own counsellor sees that a flag is open (the status), never what was answered;
+    # an admin who does not counsel the couple sees nothing of it.
+    assert "Safety review" in page
+    assert "Safety" not in admin_page
 
 
 def test_report_waits_for_the_partners_then_shows_the_job_status(
@@ -242,3 +251,163 @@ def test_anonymous_visitors_are_sent_to_login(
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+# The report header and the safety status ---------------------------------------------------------
+
+
+def heading(page: str) -> str:
+    return page[page.index("<h1>") : page.index("</h1>")]
+
+
+def summary(page: str) -> str:
+    start = page.index('aria-label="Summary"')
+    return page[start : page.index("</section>", start)]
+
+
+BAND_WORDS = ("Balanced", "Watch", "Imbalanced", "Severe", 'class="band ')
+
+
+def test_an_open_urgent_flag_shows_safety_review_in_the_header_in_place_of_the_band(
+    screened: tuple[NewAssignment, Comparison], as_counsellor: Client
+) -> None:
+    new, comparison = screened
+    page = as_counsellor.get(report_url(new)).content.decode()
+
+    assert 'class="pill pill--safety">Safety review</span>' in heading(page)
+    head = summary(page)
+    assert f'<span class="stat__value">{comparison.overall_index}</span>' in head
+    assert "Safety review" in head
+    assert not any(word in head for word in BAND_WORDS)
+
+
+def test_an_open_caution_flag_puts_a_marker_beside_the_band_in_the_header(
+    screened: tuple[NewAssignment, Comparison], as_counsellor: Client
+) -> None:
+    new, comparison = screened
+    set_level(comparison, "caution")
+
+    page = as_counsellor.get(report_url(new)).content.decode()
+
+    assert "Check-in advised" in heading(page)
+    head = summary(page)
+    assert f'class="band band--{comparison.overall_band}"' in head
+    assert "Check-in advised" in head
+    assert "Safety review" not in page
+
+
+def test_after_the_check_ins_the_header_shows_the_band_again(
+    screened: tuple[NewAssignment, Comparison],
+    as_counsellor: Client,
+    counsellor_membership: Membership,
+) -> None:
+    new, comparison = screened
+    check_ins_recorded(comparison, counsellor_membership)
+
+    page = as_counsellor.get(report_url(new)).content.decode()
+
+    assert "Safety review" not in page
+    assert "Check-in advised" not in page
+    assert f'class="band band--{comparison.overall_band}"' in summary(page)
+
+
+def test_a_flag_on_another_assessment_keeps_this_report_from_reading_as_balanced(
+    screened: tuple[NewAssignment, Comparison], assignment: NewAssignment, as_counsellor: Client
+) -> None:
+    flagged, _ = screened
+    finished_days_ago(screened[1], 40)
+    inventory = compared(assignment)
+    assert inventory.overall_band == "balanced"
+
+    page = as_counsellor.get(report_url(assignment)).content.decode()
+
+    assert "Safety review" in heading(page)
+    assert not any(word in summary(page) for word in BAND_WORDS)
+    callout = page[page.index('id="other-flags-title"') : page.index("</aside>")]
+    assert f'href="{report_url(flagged)}"' in callout
+    assert "Urgent flag" in callout
+
+
+def test_an_open_flag_on_earlier_answers_to_the_same_assessment_can_be_closed_from_the_header(
+    screened: tuple[NewAssignment, Comparison],
+    as_counsellor: Client,
+    counsellor_membership: Membership,
+) -> None:
+    new, earlier = screened
+    with scope(practice=new.assignment.practice):
+        answers = Response.objects.filter(assignment=new.assignment, partner="b").latest(
+            "answers_version"
+        )
+        response_reopen(response=answers, by=counsellor_membership, reason="Answered in a hurry")
+    submit(new.assignment, "b")  # B now answers "never" to the safety items
+    with scope(practice=new.assignment.practice):
+        later = Comparison.objects.filter(assignment=new.assignment).latest("created_at")
+        comparisons.comparison_start_attempt(comparison_id=later.pk)
+        later = comparisons.comparison_finish(comparison_id=later.pk)
+    assert later.pk != earlier.pk
+    assert later.safety_level == ""
+
+    page = as_counsellor.get(report_url(new)).content.decode()
+
+    assert "Safety review" in heading(page)
+    callout = page[page.index('id="other-flags-title"') : page.index("</aside>")]
+    assert "Earlier answers to this assessment" in callout
+    assert f'name="comparison" value="{earlier.public_id}"' in callout
+    check_in = reverse(
+        "safety-check-in",
+        kwargs={
+            "practice_slug": new.assignment.practice.slug,
+            "assignment_id": new.assignment.public_id,
+        },
+    )
+    assert as_counsellor.post(check_in, {"comparison": str(earlier.public_id)}).status_code == 302
+
+    with scope(practice=earlier.practice):
+        earlier.refresh_from_db()
+        later.refresh_from_db()
+    assert earlier.safety_cleared_at is not None
+    after = as_counsellor.get(report_url(new)).content.decode()
+    assert "Safety review" not in after
+    assert 'id="other-flags-title"' not in after
+
+
+def test_check_ins_for_a_comparison_of_another_assessment_or_an_unknown_one_answer_404(
+    screened: tuple[NewAssignment, Comparison], assignment: NewAssignment, as_counsellor: Client
+) -> None:
+    _, flagged = screened
+    compared(assignment)
+    check_in = reverse(
+        "safety-check-in",
+        kwargs={
+            "practice_slug": assignment.assignment.practice.slug,
+            "assignment_id": assignment.assignment.public_id,
+        },
+    )
+
+    for value in (str(flagged.public_id), str(uuid.uuid4()), "not-an-id"):
+        assert as_counsellor.post(check_in, {"comparison": value}).status_code == 404
+    with scope(practice=flagged.practice):
+        flagged.refresh_from_db()
+    assert flagged.safety_cleared_at is None
+
+
+def test_the_report_needs_the_same_queries_whatever_the_number_of_open_flags(
+    screened: tuple[NewAssignment, Comparison],
+    as_counsellor: Client,
+    couple: Couple,
+    counsellor_membership: Membership,
+) -> None:
+    new, _ = screened
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert as_counsellor.get(report_url(new)).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(4):
+        flagged = urgent_screener(couple, counsellor_membership)
+        if n % 2:
+            set_level(flagged, "caution")
+
+    assert queries() == before

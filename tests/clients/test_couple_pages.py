@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -21,6 +23,8 @@ from clients.models import Couple, Invitation
 from clients.services import invitation_report_wrong_person
 from practice.models import Membership, Practice
 from tests.factories import ClientFactory, CoupleFactory, MembershipFactory
+from tests.support.comparing import compared
+from tests.support.flags import check_ins_recorded, finished_days_ago, set_level, urgent_screener
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +139,126 @@ def test_admin_who_is_not_assigned_sees_statuses_but_cannot_reopen(
     assert b"Submitted " in page.content
     assert b"Reopen answers" not in page.content
     assert b"Assign an instrument" in page.content
+
+
+# Results and the safety status on the couple page --------------------------------------------
+
+
+def assignment_card(page: str, new: NewAssignment) -> str:
+    start = page.index(f'id="assignment-{new.assignment.public_id}"')
+    return page[start : page.index("</article>", start)]
+
+
+BAND_WORDS = ("Balanced", "Watch", "Imbalanced", "Severe", 'class="band ')
+
+
+def test_an_open_urgent_flag_shows_safety_review_in_place_of_every_band_on_the_couple_page(
+    as_counsellor: Client,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    flagged = urgent_screener(couple, counsellor_membership)
+    inventory = compared(assignment)
+    assert inventory.overall_band == "balanced"
+
+    page = as_counsellor.get(couple_url("couple-detail", couple)).content.decode()
+
+    heading = page[page.index("<h1>") : page.index("</h1>")]
+    assert 'class="pill pill--safety">Safety review</span>' in heading
+    banner = page[page.index('id="open-flags-title"') : page.index("</aside>")]
+    report = url("assignment-report", couple.practice, assignment_id=flagged.assignment.public_id)
+    assert f'href="{report}"' in banner
+    assert "Urgent flag" in banner
+    card = assignment_card(page, assignment)
+    assert f"<strong>{inventory.overall_index}</strong>" in card
+    assert "Safety review" in card
+    assert not any(word in card for word in BAND_WORDS)
+    assert not any(word in page for word in BAND_WORDS)
+
+
+def test_an_open_caution_flag_puts_a_marker_beside_the_band_on_the_couple_page(
+    as_counsellor: Client,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    set_level(urgent_screener(couple, counsellor_membership), "caution")
+    compared(assignment)
+
+    page = as_counsellor.get(couple_url("couple-detail", couple)).content.decode()
+
+    card = assignment_card(page, assignment)
+    assert 'class="band band--balanced">Balanced</span>' in card
+    assert "Check-in advised" in card
+    assert "Safety review" not in page
+    assert "Caution flag" in page
+
+
+def test_after_the_check_ins_the_couple_page_shows_bands_and_no_safety_status(
+    as_counsellor: Client,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    flagged = urgent_screener(couple, counsellor_membership)
+    compared(assignment)
+    check_ins_recorded(flagged, counsellor_membership)
+
+    page = as_counsellor.get(couple_url("couple-detail", couple)).content.decode()
+
+    assert 'class="band band--balanced">Balanced</span>' in assignment_card(page, assignment)
+    assert "Safety review" not in page
+    assert "Check-in advised" not in page
+    assert 'id="open-flags-title"' not in page
+
+
+def test_a_flag_raised_long_ago_still_shows_on_the_couple_page(
+    as_counsellor: Client, library: None, couple: Couple, counsellor_membership: Membership
+) -> None:
+    finished_days_ago(urgent_screener(couple, counsellor_membership), 35)
+
+    page = as_counsellor.get(couple_url("couple-detail", couple)).content.decode()
+
+    assert 'class="pill pill--safety">Safety review</span>' in page
+
+
+def test_an_admin_who_does_not_counsel_the_couple_sees_no_result_and_no_safety_status(
+    as_admin: Client,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    urgent_screener(couple, counsellor_membership)
+    compared(assignment)
+
+    page = as_admin.get(couple_url("couple-detail", couple)).content.decode()
+
+    assert "Latest result" not in page
+    assert "Safety" not in page
+    assert not any(word in page for word in BAND_WORDS)
+
+
+def test_the_couple_page_needs_the_same_queries_whatever_the_number_of_results_and_flags(
+    as_counsellor: Client,
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+) -> None:
+    compared(assignment)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert as_counsellor.get(couple_url("couple-detail", couple)).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(4):
+        flagged = urgent_screener(couple, counsellor_membership)
+        if n % 2:
+            set_level(flagged, "caution")
+
+    assert queries() == before
 
 
 def test_unassigned_counsellor_gets_404_on_the_couple_page(

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
-from assessments.demo import PARTNERS
+from assessments.demo import PARTNERS, REVIEW_PARTNERS
 from assessments.models import Response
 from assessments.selectors import Stage
 from clients import selectors
@@ -17,7 +17,8 @@ from practice.models import Membership, Practice, User
 
 pytestmark = pytest.mark.django_db
 
-REPORTS_COUPLE = PARTNERS[0].display_name
+# The couples assessments.demo adds with their reports (a trend; a safety review).
+REPORTS_COUPLES = {PARTNERS[0].display_name, REVIEW_PARTNERS[0].display_name}
 
 
 @pytest.fixture
@@ -119,8 +120,9 @@ def test_seeding_twice_adds_nothing_new(demo: Practice) -> None:
         after = (Couple.objects.count(), Invitation.objects.count(), Response.objects.count())
 
     assert before == after
-    # The caseload couples, plus the couple whose reports show a trend (assessments.demo).
-    assert before[0] == len(DEMO_COUPLES) + 1
+    # The caseload couples, plus the couples whose reports show a trend and a safety review
+    # (assessments.demo).
+    assert before[0] == len(DEMO_COUPLES) + len(REPORTS_COUPLES)
 
 
 def test_demo_answers_are_the_same_on_every_fresh_seed(demo: Practice) -> None:
@@ -128,7 +130,7 @@ def test_demo_answers_are_the_same_on_every_fresh_seed(demo: Practice) -> None:
         first = {
             (r.assignment.couple.partner_a.display_name, r.partner): r.answers
             for r in Response.objects.select_related("assignment__couple__partner_a")
-            if r.assignment.couple.partner_a.display_name != REPORTS_COUPLE
+            if r.assignment.couple.partner_a.display_name not in REPORTS_COUPLES
         }
         Response.objects.all().delete()
         Invitation.objects.all().delete()
@@ -145,7 +147,7 @@ def test_demo_answers_are_the_same_on_every_fresh_seed(demo: Practice) -> None:
         again = {
             (r.assignment.couple.partner_a.display_name, r.partner): r.answers
             for r in Response.objects.select_related("assignment__couple__partner_a")
-            if r.assignment.couple.partner_a.display_name != REPORTS_COUPLE
+            if r.assignment.couple.partner_a.display_name not in REPORTS_COUPLES
         }
 
     assert first == again

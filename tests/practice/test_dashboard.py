@@ -26,6 +26,7 @@ from practice.dashboard import Dashboard, WorkloadRow, practice_dashboard
 from practice.models import Membership, Practice
 from tests.factories import MembershipFactory
 from tests.support.answering import answer_all, submit
+from tests.support.flags import check_ins_recorded, finished_days_ago, set_level, urgent_screener
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +210,45 @@ def test_admin_sees_headline_stats_for_active_couples(
     assert stats.mean_band in {"balanced", "watch", "imbalanced", "severe"}
 
 
+def test_admin_sees_how_many_active_couples_have_an_open_safety_review(
+    built: Built,
+    as_admin: Client,
+    practice: Practice,
+    counsellor_membership: Membership,
+    other_couple: Couple,
+    outsider_membership: Membership,
+) -> None:
+    cleo = counsellor_membership
+    assert dashboard_of(as_admin, practice).stats.safety_reviews == 0
+
+    in_review = built.severe.assignment.couple
+    urgent_screener(in_review, cleo)
+    urgent_screener(in_review, cleo)  # two open flags, one couple
+    long_ago = new_couple(practice, [cleo], ("Gus", "Hal"))
+    finished_days_ago(urgent_screener(long_ago, cleo), 200)
+    cautious = new_couple(practice, [cleo], ("Ivy", "Jay"))
+    set_level(urgent_screener(cautious, cleo), "caution")
+    cleared = new_couple(practice, [cleo], ("Kit", "Lou"))
+    check_ins_recorded(urgent_screener(cleared, cleo), cleo)
+    archived = new_couple(practice, [cleo], ("Mo", "Ned"))
+    urgent_screener(archived, cleo)
+    with scope(practice=practice):
+        couple_set_status(couple=archived, status=Couple.Status.ARCHIVED)
+    urgent_screener(other_couple, outsider_membership)
+
+    response = as_admin.get(dashboard_url(practice))
+
+    assert response.context["dashboard"].stats.safety_reviews == 2
+    html = response.content.decode()
+    assert re.search(
+        r'<span class="stat__value">2</span>\s*<span class="stat__label">Active couples with an '
+        r"open safety review",
+        html,
+    )
+    for name in ("Sam", "Alex", "Gus", "Hal"):
+        assert name not in html
+
+
 def test_headline_mean_uses_only_each_couples_latest_done_comparison(
     built: Built, as_admin: Client, practice: Practice, counsellor_membership: Membership
 ) -> None:
@@ -328,7 +368,7 @@ def test_the_page_shows_the_stats_and_each_charts_summary_and_table(
 ) -> None:
     html = as_admin.get(dashboard_url(practice)).content.decode()
 
-    assert html.count('class="card stat"') == 5
+    assert html.count('class="card stat"') == 6  # open safety reviews joined the five
     assert "Assessment completion" in html
     assert "Show the data as a table" in html
     assert "7 at “Assigned”; 2 (29%) reached “Compared”." in html
@@ -473,3 +513,20 @@ def test_the_dashboard_reads_everything_in_eight_queries(
 ) -> None:
     with scope(practice=practice), django_assert_num_queries(8):
         practice_dashboard(practice, admin_membership)
+
+
+def test_open_safety_reviews_cost_no_extra_query(
+    built: Built,
+    practice: Practice,
+    admin_membership: Membership,
+    counsellor_membership: Membership,
+    django_assert_num_queries: Any,
+) -> None:
+    for number in range(3):
+        couple = new_couple(practice, [counsellor_membership], (f"F{number}a", f"F{number}b"))
+        urgent_screener(couple, counsellor_membership)
+
+    with scope(practice=practice), django_assert_num_queries(8):
+        dashboard = practice_dashboard(practice, admin_membership)
+
+    assert dashboard.stats.safety_reviews == 3
