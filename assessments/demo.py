@@ -44,7 +44,7 @@ REVIEW_PARTNERS = (
 REVIEW_HISTORY = (
     ("signs-of-imbalance", 75, 2, 3),  # "rarely": a caution flag, check-ins two days later
     ("signs-of-imbalance", 35, 4, None),  # "often": an urgent flag, still open
-    ("balance-of-power-inventory", 10, 1, None),  # no safety items; balanced on its own
+    ("balance-of-power-inventory", 10, 1, None),  # no safety item endorsed; balanced on its own
 )
 
 
@@ -66,7 +66,9 @@ def _answer(item: dict[str, Any], side: str, strength: float, safety: bool, rng:
 def _review_answer(item: dict[str, Any], side: str, safety_answer: int) -> int:
     """Balanced and healthy throughout, except Theo's (B's) answers to the safety items."""
     if item["sensitivity"] == "safety":
-        return safety_answer if side == "b" else 1
+        # Only the graded frequency items: "rarely" on an any-endorsement item would be urgent.
+        graded = item["kind"] == "frequency" and item.get("flag", "graded") == "graded"
+        return safety_answer if side == "b" and graded else 1
     if item["kind"] == "share":
         return 3
     return 1 if item["reverse"] else 5

@@ -18,7 +18,7 @@ def test_library_lists_current_versions_with_their_areas(
     assert response.status_code == 200
     rows = {row["slug"]: row for row in response.json()["results"]}
     inventory = rows["balance-of-power-inventory"]
-    assert inventory["version"] == 1
+    assert inventory["version"] == 2
     assert sum(area["item_count"] for area in inventory["areas"]) == inventory["item_count"]
     assert "items" not in inventory
 
