@@ -274,7 +274,7 @@ def test_an_open_urgent_flag_shows_safety_review_in_the_header_in_place_of_the_b
     new, comparison = screened
     page = as_counsellor.get(report_url(new)).content.decode()
 
-    assert 'class="pill pill--safety">Safety review</span>' in heading(page)
+    assert 'class="pill pill--safety" data-safety-status>Safety review</span>' in heading(page)
     head = summary(page)
     assert f'<span class="stat__value">{comparison.overall_index}</span>' in head
     assert "Safety review" in head

@@ -9,20 +9,9 @@ from assessments.models import Comparison, ComparisonHistory, Topic
 from assessments.services import NewAssignment, response_reopen, response_submit
 from practice.models import Membership
 from tests.support.answering import submit
+from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say
 
 pytestmark = pytest.mark.django_db
-
-
-def a_holds_the_say(item: dict[str, object]) -> int:
-    if item["kind"] == "share":
-        return 1  # "almost always me"
-    return 2 if item["reverse"] else 4
-
-
-def b_agrees_a_holds_the_say(item: dict[str, object]) -> int:
-    if item["kind"] == "share":
-        return 5  # "almost always my partner"
-    return 4 if item["reverse"] else 2
 
 
 def computed(new: NewAssignment) -> Comparison:

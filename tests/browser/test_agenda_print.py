@@ -19,22 +19,11 @@ from assessments.models import AgendaItem, Assignment, Comparison
 from assessments.services import NewAssignment
 from practice.models import Membership, User
 from tests.support.answering import submit
+from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LONG_NOTE = "\n".join(f"Line {n} of a long note that must print in full." for n in range(1, 9))
-
-
-def a_holds_the_say(item: dict[str, object]) -> int:
-    if item["kind"] == "share":
-        return 1
-    return 2 if item["reverse"] else 4
-
-
-def b_agrees_a_holds_the_say(item: dict[str, object]) -> int:
-    if item["kind"] == "share":
-        return 5
-    return 4 if item["reverse"] else 2
 
 
 @pytest.fixture

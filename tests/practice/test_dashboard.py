@@ -26,24 +26,13 @@ from practice.dashboard import Dashboard, WorkloadRow, practice_dashboard
 from practice.models import Membership, Practice
 from tests.factories import MembershipFactory
 from tests.support.answering import answer_all, submit
+from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say
 from tests.support.flags import check_ins_recorded, finished_days_ago, set_level, urgent_screener
 
 pytestmark = pytest.mark.django_db
 
 CHART_KEYS = ("completion-funnel", "top-areas", "workloads", "index-trend")
 EMPTY_STATE = "No assessments yet — assign one from a couple's page."
-
-
-def a_holds_the_say(item: dict[str, object]) -> int:
-    if item["kind"] == "share":
-        return 1
-    return 2 if item["reverse"] else 4
-
-
-def b_agrees_a_holds_the_say(item: dict[str, object]) -> int:
-    if item["kind"] == "share":
-        return 5
-    return 4 if item["reverse"] else 2
 
 
 def dashboard_url(practice: Practice) -> str:
