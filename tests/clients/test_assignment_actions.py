@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from assessments.models import Assignment, InstrumentVersion, Response
@@ -98,7 +99,7 @@ def test_assigning_creates_two_invitations_and_queues_an_email_for_each(
     counsellor_membership: Membership,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    due = datetime.date.today() + datetime.timedelta(days=14)
+    due = timezone.localdate() + datetime.timedelta(days=14)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = as_counsellor.post(
             couple_url("assignment-create", couple),
