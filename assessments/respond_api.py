@@ -79,6 +79,8 @@ class HasConsented(BasePermission):
 class RespondentAPIView(APIView):
     authentication_classes = [RespondentSessionAuthentication]
     permission_classes = [IsRespondent, HasConsented]
+    # DRF's plain error bodies ({"detail": ...}), which respond.js shows to the respondent.
+    own_error_bodies = True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # The scope stays active for the whole request, authentication included.

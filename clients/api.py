@@ -107,20 +107,15 @@ class CoupleViewSet(PracticeViewSet):
         responses={201: CoupleSerializer},
     )
     def create(self, request: Request, practice_slug: str) -> Response:
-        member = self.membership
         incoming = CoupleCreateSerializer(data=request.data, context={"practice": self.practice})
         incoming.is_valid(raise_exception=True)
-        counsellors = list(incoming.validated_data["counsellors"])
-        if not member.is_admin and all(c.pk != member.pk for c in counsellors):
-            counsellors.append(member)
-        if not counsellors:
-            raise exceptions.ValidationError({"counsellors": ["Choose at least one counsellor."]})
         form = PartnerInputSerializer()
         couple = services.couple_create(
             practice=self.practice,
             partner_a=form.details(incoming.validated_data["partner_a"]),
             partner_b=form.details(incoming.validated_data["partner_b"]),
-            counsellors=counsellors,
+            counsellors=list(incoming.validated_data["counsellors"]),
+            created_by=self.membership,
         )
         return self._detail(couple, status.HTTP_201_CREATED)
 

@@ -41,7 +41,19 @@ def couple_create(
     partner_a: PartnerDetails,
     partner_b: PartnerDetails,
     counsellors: list[Membership],
+    created_by: Membership | None = None,
 ) -> Couple:
+    """A couple always has a counsellor: a counsellor who is not an admin is one of the couples
+    they add, and anyone else must name at least one. `created_by` is None for the system."""
+    counsellors = list(counsellors)
+    if (
+        created_by is not None
+        and not created_by.is_admin
+        and all(c.pk != created_by.pk for c in counsellors)
+    ):
+        counsellors.append(created_by)
+    if not counsellors:
+        raise ValidationError({"counsellors": "Choose at least one counsellor."})
     _check_counsellors(practice, counsellors)
     a = Client.objects.create(practice=practice, **partner_a.__dict__)
     b = Client.objects.create(practice=practice, **partner_b.__dict__)

@@ -115,20 +115,18 @@ def couple_create(request: PracticeRequest, practice_slug: str) -> HttpResponse:
         request.POST or None,
         practice=request.practice,
         with_counsellors=True,
-        # A counsellor who is not an admin is always added to the couples they create (below).
+        # A counsellor who is not an admin is always added to the couples they create.
         counsellors_required=member.is_admin,
         initial={"counsellors": [member] if member.is_counsellor else []},
     )
     if request.method == "POST" and form.is_valid():
-        counsellors = form.chosen_counsellors() or []
-        if not member.is_admin and all(c.pk != member.pk for c in counsellors):
-            counsellors.append(member)
         try:
             couple = services.couple_create(
                 practice=request.practice,
                 partner_a=form.partner("a"),
                 partner_b=form.partner("b"),
-                counsellors=counsellors,
+                counsellors=form.chosen_counsellors() or [],
+                created_by=member,
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -99,9 +99,9 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 
 def _uses_own_error_bodies(view: Any) -> bool:
-    from assessments.respond_api import RespondentAPIView
-
-    return isinstance(view, RespondentAPIView)
+    # A view that answers its callers in a shape of its own (the respondent API's messages are
+    # shown to clients as they are) sets this flag; the rest share the documented error shape.
+    return bool(getattr(view, "own_error_bodies", False))
 
 
 def error_body(

@@ -79,6 +79,34 @@ def test_couple_create_refuses_a_counsellor_of_another_practice(
         )
 
 
+def test_a_counsellor_who_is_not_an_admin_is_always_one_of_the_couples_they_add(
+    practice: Practice, counsellor_membership: Membership
+) -> None:
+    with scope(practice=practice):
+        couple = couple_create(
+            practice=practice,
+            partner_a=PartnerDetails("Lou"),
+            partner_b=PartnerDetails("Kit"),
+            counsellors=[],
+            created_by=counsellor_membership,
+        )
+
+        assert list(couple.counsellors.all()) == [counsellor_membership]
+
+
+def test_an_admin_must_name_a_counsellor(practice: Practice, admin_membership: Membership) -> None:
+    with scope(practice=practice), pytest.raises(ValidationError) as refused:
+        couple_create(
+            practice=practice,
+            partner_a=PartnerDetails("Lou"),
+            partner_b=PartnerDetails("Kit"),
+            counsellors=[],
+            created_by=admin_membership,
+        )
+
+    assert refused.value.message_dict == {"counsellors": ["Choose at least one counsellor."]}
+
+
 def test_couple_update_without_counsellors_leaves_them_alone(
     couple: Couple, counsellor_membership: Membership
 ) -> None:
