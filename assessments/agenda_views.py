@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import agendas
+from assessments import agendas, selectors
 from assessments.agenda_pdf import agenda_document, render_agenda_pdf
 from assessments.models import Assignment
 from practice.audit import audited
@@ -23,7 +23,7 @@ NOTE_PREFIX = "note-"
 
 
 def _assignment(request: PracticeRequest, assignment_id: str) -> Assignment:
-    return agendas.assignment_for_counsellor(request.practice, request.membership, assignment_id)
+    return selectors.assignment_for_counsellor(request.practice, request.membership, assignment_id)
 
 
 def _back(request: PracticeRequest, assignment: Assignment) -> HttpResponse:

@@ -17,37 +17,13 @@ from django.http import Http404
 
 from assessments import scoring
 from assessments.models import AgendaItem, Assignment, Comparison, SessionAgenda, Topic
-from clients.selectors import is_assigned_counsellor
-from practice.models import Membership, Practice
+from practice.models import Membership
 
 MAX_TITLE_LENGTH = 200
 MAX_NOTE_LENGTH = 10_000
 DIRECTIONS = ("up", "down")
 
 # Reads ------------------------------------------------------------------------------------------
-
-
-def assignment_for_counsellor(
-    practice: Practice, member: Membership, public_id: UUID | str
-) -> Assignment:
-    """An assignment whose agenda the member may open: the couple's assigned counsellors only.
-    Anyone else, and any other practice's assignment, gets the same 404 as a missing one."""
-    assignment = (
-        Assignment.objects.select_related(
-            "couple__partner_a", "couple__partner_b", "instrument_version"
-        )
-        .defer(
-            "instrument_version__definition",
-            "instrument_version__description",
-            "instrument_version__client_intro",
-            "instrument_version__source",
-        )
-        .filter(practice=practice, public_id=public_id)
-        .first()
-    )
-    if assignment is None or not is_assigned_counsellor(assignment.couple, member):
-        raise Http404
-    return assignment
 
 
 def agenda_of(assignment: Assignment) -> SessionAgenda | None:

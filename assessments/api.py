@@ -354,7 +354,7 @@ class AgendaViewSet(PracticeViewSet):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         try:
-            assignment = agendas.assignment_for_counsellor(
+            assignment = selectors.assignment_for_counsellor(
                 self.practice, self.membership, data["assignment"]
             )
         except Http404 as error:

@@ -8,14 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.http import Http404
-
 from assessments import charts, scoring
 from assessments import safety_status as safety
 from assessments.models import Assignment, Comparison
 from assessments.scales import SCALES
-from assessments.selectors import comparison_trend
-from clients.selectors import is_assigned_counsellor
+from assessments.selectors import assignment_for_counsellor, comparison_trend
 from practice.models import Membership, Practice
 
 
@@ -82,21 +79,6 @@ class Report:
             and self.comparison is not None
             and (self.comparison.safety_cleared_at is None)
         )
-
-
-def assignment_for_counsellor(
-    practice: Practice, member: Membership, public_id: UUID | str
-) -> Assignment:
-    """An assignment whose clinical data the member may read (assigned counsellors only), else
-    404, the same answer as for an assignment that does not exist."""
-    assignment = (
-        Assignment.objects.filter(practice=practice, public_id=public_id)
-        .select_related("couple__partner_a", "couple__partner_b", "instrument_version")
-        .first()
-    )
-    if assignment is None or not is_assigned_counsellor(assignment.couple, member):
-        raise Http404
-    return assignment
 
 
 def _chart_view(chart: charts.Chart) -> ChartView:

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import comparisons, report
+from assessments import comparisons, report, selectors
 from assessments.models import Comparison
 from practice.audit import audited
 from practice.models import AuditEvent
@@ -30,7 +30,7 @@ def comparison_status(
     request: PracticeRequest, practice_slug: str, assignment_id: str
 ) -> JsonResponse:
     """Polled by the report page while the comparison runs."""
-    assignment = report.assignment_for_counsellor(
+    assignment = selectors.assignment_for_counsellor(
         request.practice, request.membership, assignment_id
     )
     comparison = assignment.comparisons.order_by("-created_at").first()
@@ -38,7 +38,7 @@ def comparison_status(
 
 
 def _latest(request: PracticeRequest, assignment_id: str) -> Comparison:
-    assignment = report.assignment_for_counsellor(
+    assignment = selectors.assignment_for_counsellor(
         request.practice, request.membership, assignment_id
     )
     comparison = assignment.comparisons.order_by("-created_at").first()
@@ -64,7 +64,7 @@ def _flagged(request: PracticeRequest, assignment_id: str) -> Comparison:
     chosen = request.POST.get("comparison", "")
     if not chosen:
         return _latest(request, assignment_id)
-    assignment = report.assignment_for_counsellor(
+    assignment = selectors.assignment_for_counsellor(
         request.practice, request.membership, assignment_id
     )
     try:

@@ -24,7 +24,9 @@ from assessments.models import (
 from assessments.safety_status import comparison_safety_status
 from assessments.scales import choices_for
 from clients.models import Client, Couple, Invitation, Partner
+from clients.selectors import couples_visible_to, is_assigned_counsellor
 from practice.models import Membership, Practice
+from practice.selectors import one_or_404
 
 
 def instrument_library() -> QuerySet[InstrumentVersion]:
@@ -267,13 +269,6 @@ def with_latest_result(couples: QuerySet[Couple]) -> QuerySet[Couple]:
 ASSIGNMENT_STATUSES = ("open", "submitted")
 
 
-def _couples_visible_to(practice: Practice, member: Membership) -> QuerySet[Couple]:
-    # clients.selectors imports this module at load time.
-    from clients.selectors import couples_visible_to
-
-    return couples_visible_to(practice, member)
-
-
 def _latest_submitted(side: str) -> Exists:
     newer = Response.objects.filter(
         assignment=OuterRef("assignment"),
@@ -299,7 +294,7 @@ def assignments_visible_to(
     both partners' latest answers are submitted, else `open`."""
     assignments = (
         assignments_with_progress()
-        .filter(practice=practice, couple__in=_couples_visible_to(practice, member))
+        .filter(practice=practice, couple__in=couples_visible_to(practice, member))
         .select_related("couple__partner_a", "couple__partner_b")
         .annotate(a_submitted=_latest_submitted("a"), b_submitted=_latest_submitted("b"))
         .prefetch_related(
@@ -324,8 +319,20 @@ def assignments_visible_to(
 def assignment_for_member(
     practice: Practice, member: Membership, public_id: UUID | str
 ) -> Assignment:
-    assignment = assignments_visible_to(practice, member).filter(public_id=public_id).first()
-    if assignment is None:
+    return one_or_404(assignments_visible_to(practice, member), public_id)
+
+
+def assignment_for_counsellor(
+    practice: Practice, member: Membership, public_id: UUID | str
+) -> Assignment:
+    """An assignment whose clinical data (report, agenda) the member may read: its couple's own
+    counsellors only. Anyone else, and another practice's assignment, gets the same 404 as a
+    missing one."""
+    assignments = Assignment.objects.filter(practice=practice).select_related(
+        "couple__partner_a", "couple__partner_b", "instrument_version"
+    )
+    assignment = one_or_404(assignments, public_id)
+    if not is_assigned_counsellor(assignment.couple, member):
         raise Http404
     return assignment
 
@@ -367,15 +374,8 @@ def comparisons_for_counsellor(
 def comparison_for_counsellor(
     practice: Practice, member: Membership, public_id: UUID | str
 ) -> Comparison:
-    comparison = (
-        comparisons_for_counsellor(practice, member)
-        .select_related("assignment__instrument_version")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if comparison is None:
-        raise Http404
-    return comparison
+    comparisons = comparisons_for_counsellor(practice, member)
+    return one_or_404(comparisons.select_related("assignment__instrument_version"), public_id)
 
 
 def comparison_trend(
@@ -424,10 +424,7 @@ def agendas_for_counsellor(
 def agenda_for_counsellor(
     practice: Practice, member: Membership, public_id: UUID | str
 ) -> SessionAgenda:
-    agenda = agendas_for_counsellor(practice, member).filter(public_id=public_id).first()
-    if agenda is None:
-        raise Http404
-    return agenda
+    return one_or_404(agendas_for_counsellor(practice, member), public_id)
 
 
 def topic_library() -> QuerySet[Topic]:

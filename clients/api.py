@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assessments import comparisons
+from assessments.caseload.selectors import couples_for_api
 from clients import selectors, services
 from clients.models import Client, Couple, Invitation
 from clients.serializers import (
@@ -68,7 +69,7 @@ class CoupleViewSet(PracticeViewSet):
         return selectors.couple_for_member(self.practice, self.membership, self.kwargs["public_id"])
 
     def _detail(self, couple: Couple, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.couples_for_api(self.practice, self.membership).get(pk=couple.pk)
+        fresh = couples_for_api(practice=self.practice, member=self.membership).get(pk=couple.pk)
         return Response(CoupleSerializer(fresh).data, status=code)
 
     @extend_schema(
@@ -83,9 +84,9 @@ class CoupleViewSet(PracticeViewSet):
         ],
     )
     def list(self, request: Request, practice_slug: str) -> Response:
-        couples = selectors.couples_for_api(
-            self.practice,
-            self.membership,
+        couples = couples_for_api(
+            practice=self.practice,
+            member=self.membership,
             status=query_choice(request, "status", COUPLE_STATUSES),
             counsellor=query_uuid(request, "counsellor"),
             query=query_text(request, "q"),

@@ -67,7 +67,7 @@ class LatestResultSerializer(serializers.Serializer[Any]):
 
 
 class CoupleSerializer(serializers.Serializer[Any]):
-    """Needs couples from `clients.selectors.couples_for_api` (its annotations)."""
+    """Needs couples from `assessments.caseload.selectors.couples_for_api` (its annotations)."""
 
     id = serializers.UUIDField(source="public_id")
     name = serializers.CharField()

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments.caseload import selectors as caseload
 from clients import selectors, services
 from clients.forms import AssignForm, CoupleForm
 from clients.models import Couple
@@ -63,7 +64,7 @@ def render_couple_page(
         request,
         "clients/couple_detail.html",
         {
-            "page": selectors.couple_page(couple, request.membership),
+            "page": caseload.couple_page(couple=couple, member=request.membership),
             "couple": couple,
             "assign_form": assign_form or AssignForm(),
             "action_errors": list(errors),
@@ -84,7 +85,9 @@ def couple_list(request: PracticeRequest, practice_slug: str) -> HttpResponse:
     status = request.GET.get("status", Couple.Status.ACTIVE)
     if status not in STATUS_FILTERS:
         status = Couple.Status.ACTIVE
-    couples = selectors.caseload(request.practice, request.membership, query=query, status=status)
+    couples = caseload.couple_list(
+        practice=request.practice, member=request.membership, query=query, status=status
+    )
     page = Paginator(couples, PAGE_SIZE).get_page(request.GET.get("page"))
     has_any = bool(page.object_list) or (
         selectors.couples_visible_to(request.practice, request.membership).exists()
@@ -93,7 +96,7 @@ def couple_list(request: PracticeRequest, practice_slug: str) -> HttpResponse:
         request,
         "clients/couple_list.html",
         {
-            "rows": selectors.caseload_rows(page.object_list),
+            "rows": caseload.couple_rows(page.object_list),
             "page_obj": page,
             "query": query,
             "status": status,

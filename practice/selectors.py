@@ -1,9 +1,27 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from typing import TypeVar
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404
 
 from practice.models import Membership, Practice
+
+M = TypeVar("M", bound=Model)
+
+
+def one_or_404(rows: QuerySet[M], public_id: UUID | str) -> M:
+    """The row of `rows` (what the caller may see) with this public id, or 404: a row the caller
+    may not see, another practice's, a missing one and a malformed id all answer alike."""
+    try:
+        row = rows.filter(public_id=public_id).first()
+    except ValidationError:
+        row = None
+    if row is None:
+        raise Http404
+    return row
 
 
 def members_of(practice: Practice) -> QuerySet[Membership]:
@@ -14,6 +32,6 @@ def members_of(practice: Practice) -> QuerySet[Membership]:
     )
 
 
-def member_by_public_id(practice: Practice, public_id: str) -> Membership:
+def member_by_public_id(practice: Practice, public_id: UUID | str) -> Membership:
     """One member of this practice, or 404 (also for another practice's member)."""
-    return get_object_or_404(members_of(practice), public_id=public_id)
+    return one_or_404(members_of(practice), public_id)

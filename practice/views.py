@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments.caseload import caseload
+from assessments.caseload.selectors import caseload
 from practice import audit, selectors, services
 from practice.forms import (
     EmailAuthenticationForm,
@@ -70,7 +70,7 @@ def practice_home(request: PracticeRequest, practice_slug: str) -> HttpResponse:
     return render(
         request,
         "practice/home.html",
-        {"caseload": caseload(request.practice, request.membership)},
+        {"caseload": caseload(practice=request.practice, member=request.membership)},
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_scopes import scope
 
+from assessments.caseload.selectors import couple_list, couple_page, couple_rows
 from assessments.models import Assignment, InstrumentVersion
 from assessments.selectors import Stage, assignment_progress, assignments_with_progress
 from assessments.services import (
@@ -18,7 +19,6 @@ from assessments.services import (
     response_save_answers,
     response_submit,
 )
-from clients import selectors
 from clients.models import Couple, Invitation
 from clients.services import (
     PartnerDetails,
@@ -238,7 +238,7 @@ def test_caseload_shows_each_couples_newest_assignment(
             instrument_version=versions.get(instrument__slug="signs-of-imbalance"),
             created_by=counsellor_membership,
         ).assignment
-        rows = selectors.caseload_rows(selectors.caseload(practice, counsellor_membership))
+        rows = couple_rows(couple_list(practice=practice, member=counsellor_membership))
 
     assert len(rows) == 1
     assert rows[0].latest is not None
@@ -255,11 +255,13 @@ def test_caseload_filters_by_status_and_name(
         counsellors=[counsellor_membership],
     )
     with scope(practice=practice):
-        active = list(selectors.caseload(practice, counsellor_membership))
+        active = list(couple_list(practice=practice, member=counsellor_membership))
         archived = list(
-            selectors.caseload(practice, counsellor_membership, status=Couple.Status.ARCHIVED)
+            couple_list(
+                practice=practice, member=counsellor_membership, status=Couple.Status.ARCHIVED
+            )
         )
-        searched = list(selectors.caseload(practice, counsellor_membership, query="sam"))
+        searched = list(couple_list(practice=practice, member=counsellor_membership, query="sam"))
 
     assert active == [couple]
     assert [c.partner_b.display_name for c in archived] == ["Archived-Pat"]
@@ -271,9 +273,9 @@ def test_couple_page_knows_who_is_assigned(
 ) -> None:
     colleague = MembershipFactory.create(practice=couple.practice)
     with scope(practice=couple.practice):
-        assert selectors.couple_page(couple, counsellor_membership).member_is_assigned
-        assert not selectors.couple_page(couple, admin_membership).member_is_assigned
-        assert not selectors.couple_page(couple, colleague).member_is_assigned
+        assert couple_page(couple=couple, member=counsellor_membership).member_is_assigned
+        assert not couple_page(couple=couple, member=admin_membership).member_is_assigned
+        assert not couple_page(couple=couple, member=colleague).member_is_assigned
 
 
 def test_archived_status_round_trip(couple: Couple) -> None:

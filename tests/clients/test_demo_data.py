@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
+from assessments.caseload.selectors import couple_list, couple_page, couple_rows
 from assessments.demo import PARTNERS, REVIEW_PARTNERS
 from assessments.models import Response
 from assessments.selectors import Stage
-from clients import selectors
 from clients.demo import DEMO_COUPLES, add_demo_couples
 from clients.models import Couple, Invitation
 from practice.demo import DEMO_EXTENSIONS
@@ -30,9 +30,9 @@ def demo() -> Practice:
 def progress_by_couple(practice: Practice) -> dict[str, tuple[str, ...]]:
     with scope(practice=practice):
         admin = Membership.objects.get(practice=practice, user__email="admin@demo.example")
-        rows = selectors.caseload_rows(
-            list(selectors.caseload(practice, admin))
-            + list(selectors.caseload(practice, admin, status=Couple.Status.ARCHIVED))
+        rows = couple_rows(
+            list(couple_list(practice=practice, member=admin))
+            + list(couple_list(practice=practice, member=admin, status=Couple.Status.ARCHIVED))
         )
     return {
         row.couple.name: (
@@ -94,8 +94,8 @@ def test_demo_shows_overdue_and_wrong_person(demo: Practice) -> None:
         admin = Membership.objects.get(practice=demo, user__email="admin@demo.example")
         priya = Couple.objects.get(partner_a__display_name="Priya Raman")
         dana = Couple.objects.get(partner_a__display_name="Dana Whitfield")
-        overdue = selectors.caseload_rows(selectors.caseload(demo, admin, query="Priya"))[0]
-        dana_page = selectors.couple_page(dana, admin)
+        overdue = couple_rows(couple_list(practice=demo, member=admin, query="Priya"))[0]
+        dana_page = couple_page(couple=dana, member=admin)
 
         assert overdue.latest is not None
         assert overdue.latest.is_overdue
