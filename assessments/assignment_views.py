@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import selectors, services
+from assessments.forms import AssignForm, ReopenForm
 from clients import selectors as client_selectors
 from clients import services as client_services
-from clients.forms import AssignForm, ReopenForm
 from clients.models import Couple, Invitation
 from clients.views import apply_errors, remember_links, render_couple_page
 from practice.audit import audited

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -182,3 +184,48 @@ def invitation_consent(*, invitation: Invitation) -> None:
     if invitation.consented_at is None:
         invitation.consented_at = timezone.now()
         invitation.save(update_fields=["consented_at"])
+
+
+# Emails, sent by the background jobs in `clients.tasks` ---------------------------------------
+
+
+def invitation_email_send(*, practice: Practice, invitation_id: int) -> None:
+    """Mints the link's token and emails it: the token never travels through the broker."""
+    invitation = Invitation.objects.select_related("client", "assignment__instrument_version").get(
+        pk=invitation_id
+    )
+    if not invitation.client.email or not invitation.is_usable:
+        return
+    token = invitation_mint_and_mark_sent(invitation=invitation)
+    context = {
+        "invitation": invitation,
+        "practice": practice,
+        "link": invitation_url(token),
+        "instrument": invitation.assignment.instrument_version,
+    }
+    send_mail(
+        subject=f"{practice.name}: your private questionnaire",
+        message=render_to_string("clients/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.client.email],
+    )
+
+
+def wrong_person_notify(*, practice: Practice, invitation_id: int) -> None:
+    """Tells the couple's active counsellors that a link reached the wrong person."""
+    invitation = Invitation.objects.select_related("assignment__couple").get(pk=invitation_id)
+    couple = invitation.assignment.couple
+    recipients = [m.user.email for m in couple.counsellors.select_related("user") if m.is_active]
+    if not recipients:
+        return
+    path = reverse(
+        "couple-detail", kwargs={"practice_slug": practice.slug, "couple_id": couple.public_id}
+    )
+    send_mail(
+        subject=f"{practice.name}: an invitation link reached the wrong person",
+        message=render_to_string(
+            "clients/email/wrong_person.txt", {"url": f"{settings.SITE_URL}{path}"}
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )

@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.caseload import selectors as caseload
+from assessments.forms import AssignForm
 from clients import selectors, services
-from clients.forms import AssignForm, CoupleForm
+from clients.forms import CoupleForm
 from clients.models import Couple
 from practice.audit import audited
 from practice.models import AuditEvent, Membership
