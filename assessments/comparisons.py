@@ -40,6 +40,14 @@ def _enqueue(comparison: Comparison) -> None:
     enqueue_on_commit(run_comparison, comparison.practice, comparison.pk)
 
 
+def rescore_request(*, practice: Practice) -> None:
+    """Queues the re-scoring of the practice's changed comparisons once the caller commits (the
+    operator's admin action: the operator never sees the results, only that it was queued)."""
+    from assessments.tasks import rescore_practice
+
+    enqueue_on_commit(rescore_practice, practice)
+
+
 def latest_responses(assignment: Assignment) -> tuple[Response | None, Response | None]:
     latest: dict[str, Response] = {}
     for response in assignment.responses.order_by("partner", "-answers_version"):

@@ -39,10 +39,10 @@ class PracticeAdmin(admin.ModelAdmin[Practice]):
     @admin.action(description="Re-score changed comparisons (keeps earlier results)")
     def rescore_comparisons(self, request: HttpRequest, queryset: QuerySet[Practice]) -> None:
         # The operator never sees results: the job runs in the background and reports counts.
-        from assessments.tasks import rescore_practice
+        from assessments.comparisons import rescore_request
 
         for practice in queryset:
-            rescore_practice.delay(practice.pk)
+            rescore_request(practice=practice)
         self.message_user(request, f"Re-scoring queued for {queryset.count()} practice(s).")
 
 

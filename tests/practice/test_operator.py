@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
@@ -62,6 +64,30 @@ def test_operator_lists_practices_and_memberships_in_the_admin(
     listing = web.get("/admin/practice/membership/")
     assert listing.status_code == 200
     assert admin_membership.user.full_name.encode() in listing.content
+
+
+def test_the_operators_rescore_action_queues_one_job_per_practice_after_commit(
+    practice: Practice, other_practice: Practice, django_capture_on_commit_callbacks: Any
+) -> None:
+    operator = User.objects.create_superuser(
+        "operator@fulcrum.example", "operator-password", full_name="Op"
+    )
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
+    web = Client()
+    assert admin_sign_in(web, operator, device) == 302
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = web.post(
+            "/admin/practice/practice/",
+            {
+                "action": "rescore_comparisons",
+                "_selected_action": [practice.pk, other_practice.pk],
+            },
+        )
+
+    assert response.status_code == 302
+    # Nothing is sent before the admin's transaction commits: one job per practice then.
+    assert len(callbacks) == 2
 
 
 def test_create_practice_command_makes_the_practice_and_emails_its_admin(
