@@ -97,11 +97,10 @@ def library_topics() -> list[scoring.TopicDef]:
     return [topic.as_definition() for topic in Topic.objects.order_by("slug")]
 
 
-# Per-process caches for the comparison job, which would otherwise rebuild the topic library and
-# the instrument's definition for every comparison. Both are keyed by content hashes read with the
-# row that needs them, so a changed library or instrument is never served from the cache.
+# Per-process cache of the topic library for the comparison job, which would otherwise rebuild it
+# for every comparison; keyed by the topics' content hashes, so a changed library is never served
+# from it. (Instrument definitions are cached the same way, in `InstrumentVersion.as_definition`.)
 _topics_by_hash: dict[str, list[scoring.TopicDef]] = {}
-_instruments_by_hash: dict[tuple[int, str], scoring.InstrumentDef] = {}
 _CACHE_LIMIT = 64  # library versions seen by one process: a handful in practice
 
 
@@ -133,21 +132,10 @@ class ScoringContext:
         return hashlib.sha256(f"{version.content_hash}:{self.topics_hash}".encode()).hexdigest()
 
 
-def instrument_definition(version: InstrumentVersion) -> scoring.InstrumentDef:
-    """The version's scoring definition, built once per process and content hash. The row may
-    come with `definition` deferred: it is read only when the cache does not have it yet."""
-    key = (version.pk, version.content_hash)
-    instrument = _instruments_by_hash.get(key)
-    if instrument is None:
-        instrument = version.as_definition()
-        _remember(_instruments_by_hash, key, instrument)
-    return instrument
-
-
 def _compute(comparison: Comparison, context: ScoringContext) -> scoring.ComparisonResult:
     version = comparison.assignment.instrument_version
     return scoring.compare(
-        instrument_definition(version),
+        version.as_definition(),
         comparison.response_a.answers,
         comparison.response_b.answers,
         context.topics,

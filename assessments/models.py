@@ -16,6 +16,11 @@ from django_scopes import ScopedManager
 
 from assessments import definitions, scoring
 
+# Instrument definitions by content hash (see `InstrumentVersion.as_definition`); a process meets
+# a handful of versions, the limit only guards against unbounded growth.
+_DEFINITIONS: dict[str, scoring.InstrumentDef] = {}
+_DEFINITIONS_LIMIT = 64
+
 
 class Instrument(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
@@ -71,8 +76,6 @@ class InstrumentVersion(models.Model):
 
     objects = InstrumentVersionQuerySet.as_manager()
 
-    _definition_cache: tuple[str, scoring.InstrumentDef] | None
-
     class Meta:
         ordering = ["instrument_id", "-version"]
         constraints = [
@@ -102,12 +105,15 @@ class InstrumentVersion(models.Model):
         return list(self.definition["items"])
 
     def as_definition(self) -> scoring.InstrumentDef:
-        # Keyed by the hash so a row reloaded with new content never serves the old definition.
-        cached = getattr(self, "_definition_cache", None)
-        if cached is None or cached[0] != self.content_hash:
-            cached = (self.content_hash, definitions.instrument_def(self.definition))
-            self._definition_cache = cached
-        return cached[1]
+        """The scoring engine's definition, built once per process and content: the cache is
+        keyed by the content hash, so `definition` (which the comparison job may leave
+        deferred) is read only on the first use, and changed content is never served stale."""
+        found = _DEFINITIONS.get(self.content_hash)
+        if found is None:
+            if len(_DEFINITIONS) >= _DEFINITIONS_LIMIT:
+                _DEFINITIONS.clear()
+            found = _DEFINITIONS[self.content_hash] = definitions.instrument_def(self.definition)
+        return found
 
     def in_use(self) -> bool:
         """True once any couple has been given this version, so its content must never change."""
