@@ -142,7 +142,10 @@ def _compute(comparison: Comparison, context: ScoringContext) -> scoring.Compari
     )
 
 
-def _apply(comparison: Comparison, result: scoring.ComparisonResult, params_hash: str) -> None:
+def apply_result(
+    *, comparison: Comparison, result: scoring.ComparisonResult, params_hash: str
+) -> None:
+    """Sets the result and the columns copied out of it on a comparison (not saved)."""
     comparison.result = result.to_dict()
     comparison.algorithm_version = result.algorithm_version
     comparison.params_hash = params_hash
@@ -205,7 +208,11 @@ def comparison_finish(*, comparison_id: int) -> Comparison:
         job_hooks.checkpoint("before-compute", comparison.pk)
         context = ScoringContext.load()
         result = _compute(comparison, context)
-        _apply(comparison, result, context.params_hash(comparison.assignment.instrument_version))
+        apply_result(
+            comparison=comparison,
+            result=result,
+            params_hash=context.params_hash(comparison.assignment.instrument_version),
+        )
         comparison.status = Comparison.Status.DONE
         comparison.last_error = ""
         comparison.finished_at = timezone.now()
@@ -383,10 +390,10 @@ def rescore(
             for c in stale
         ]
         for comparison in stale:
-            _apply(
-                comparison,
-                _compute(comparison, context),
-                context.params_hash(comparison.assignment.instrument_version),
+            apply_result(
+                comparison=comparison,
+                result=_compute(comparison, context),
+                params_hash=context.params_hash(comparison.assignment.instrument_version),
             )
             comparison.finished_at = now
         with transaction.atomic():

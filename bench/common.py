@@ -204,7 +204,7 @@ def main_practice(bench: Bench) -> Any:
 
 def seed(bench: Bench, slug: str) -> Any:
     """Seeds one of the two bench practices; returns the seeding report."""
-    from assessments.management.commands.seed_scale import seed_scale
+    from assessments.scale_seed import seed_scale
 
     s = bench.sizes
     if slug == SLUG:
