@@ -23,7 +23,9 @@ NOTE_PREFIX = "note-"
 
 
 def _assignment(request: PracticeRequest, assignment_id: str) -> Assignment:
-    return selectors.assignment_for_counsellor(request.practice, request.membership, assignment_id)
+    return selectors.assignment_for_counsellor(
+        practice=request.practice, member=request.membership, public_id=assignment_id
+    )
 
 
 def _back(request: PracticeRequest, assignment: Assignment) -> HttpResponse:

@@ -86,7 +86,7 @@ class InstrumentViewSet(viewsets.GenericViewSet):
         responses={200: InstrumentDetailSerializer},
     )
     def retrieve(self, request: Request, slug: str) -> Response:
-        version = selectors.current_instrument_version(slug)
+        version = selectors.current_instrument_version(slug=slug)
         return Response(InstrumentDetailSerializer(version).data)
 
 
@@ -107,7 +107,7 @@ class TopicViewSet(PracticeViewSet):
 
     @extend_schema(operation_id="topics_retrieve", tags=["topics"], summary="One topic")
     def retrieve(self, request: Request, practice_slug: str, slug: str) -> Response:
-        return Response(TopicSerializer(selectors.topic_by_slug(slug)).data)
+        return Response(TopicSerializer(selectors.topic_by_slug(slug=slug)).data)
 
 
 # Assignments --------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ class AssignmentViewSet(PracticeViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         return {
             **super().get_serializer_context(),
-            "counselled": selectors.counselled_couple_ids(self.membership),
+            "counselled": selectors.counselled_couple_ids(member=self.membership),
         }
 
     def _detail_url(self, assignment: Assignment) -> str:
@@ -145,8 +145,8 @@ class AssignmentViewSet(PracticeViewSet):
     )
     def list(self, request: Request, practice_slug: str) -> Response:
         assignments = selectors.assignments_visible_to(
-            self.practice,
-            self.membership,
+            practice=self.practice,
+            member=self.membership,
             couple=query_uuid(request, "couple"),
             status=query_choice(request, "status", selectors.ASSIGNMENT_STATUSES),
         )
@@ -158,7 +158,9 @@ class AssignmentViewSet(PracticeViewSet):
         summary="One assignment: where each partner stands (never their answers)",
     )
     def retrieve(self, request: Request, practice_slug: str, public_id: str) -> Response:
-        assignment = selectors.assignment_for_member(self.practice, self.membership, public_id)
+        assignment = selectors.assignment_for_member(
+            practice=self.practice, member=self.membership, public_id=public_id
+        )
         return Response(
             AssignmentSerializer(assignment, context=self.get_serializer_context()).data
         )
@@ -184,10 +186,12 @@ class AssignmentViewSet(PracticeViewSet):
             created_by=self.membership,
         )
         assignment = selectors.assignment_for_member(
-            self.practice, self.membership, new.assignment.public_id
+            practice=self.practice, member=self.membership, public_id=new.assignment.public_id
         )
         invitations = sorted(
-            invitations_visible_to(self.practice, self.membership, assignment=assignment.public_id),
+            invitations_visible_to(
+                practice=self.practice, member=self.membership, assignment=assignment.public_id
+            ),
             key=lambda invitation: invitation.partner,
         )
         body = {
@@ -214,7 +218,7 @@ class ComparisonViewSet(PracticeViewSet):
 
     def get_object(self) -> Comparison:
         return selectors.comparison_for_counsellor(
-            self.practice, self.membership, self.kwargs["public_id"]
+            practice=self.practice, member=self.membership, public_id=self.kwargs["public_id"]
         )
 
     def _viewed(self, comparison: Comparison, detail: str) -> None:
@@ -239,8 +243,8 @@ class ComparisonViewSet(PracticeViewSet):
     )
     def list(self, request: Request, practice_slug: str) -> Response:
         found = selectors.comparisons_for_counsellor(
-            self.practice,
-            self.membership,
+            practice=self.practice,
+            member=self.membership,
             assignment=query_uuid(request, "assignment"),
             couple=query_uuid(request, "couple"),
             status=query_choice(request, "status", COMPARISON_STATUSES),
@@ -302,7 +306,9 @@ class ComparisonViewSet(PracticeViewSet):
                 "overall_reliable_change": point.overall_reliable_change,
                 "area_reliable_changes": list(point.area_reliable_changes),
             }
-            for point_of, point in selectors.comparison_trend(self.practice, comparison)
+            for point_of, point in selectors.comparison_trend(
+                practice=self.practice, comparison=comparison
+            )
         ]
         instrument = comparison.assignment.instrument_version.instrument.slug
         body = {"comparison": comparison.public_id, "instrument": instrument, "points": points}
@@ -317,11 +323,13 @@ class AgendaViewSet(PracticeViewSet):
 
     def get_object(self) -> SessionAgenda:
         return selectors.agenda_for_counsellor(
-            self.practice, self.membership, self.kwargs["public_id"]
+            practice=self.practice, member=self.membership, public_id=self.kwargs["public_id"]
         )
 
     def _answer(self, agenda: SessionAgenda, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.agenda_for_counsellor(self.practice, self.membership, agenda.public_id)
+        fresh = selectors.agenda_for_counsellor(
+            practice=self.practice, member=self.membership, public_id=agenda.public_id
+        )
         return Response(AgendaSerializer(fresh).data, status=code)
 
     @extend_schema(
@@ -332,7 +340,9 @@ class AgendaViewSet(PracticeViewSet):
     )
     def list(self, request: Request, practice_slug: str) -> Response:
         found = selectors.agendas_for_counsellor(
-            self.practice, self.membership, assignment=query_uuid(request, "assignment")
+            practice=self.practice,
+            member=self.membership,
+            assignment=query_uuid(request, "assignment"),
         )
         return self.paginated(found, AgendaSerializer)
 
@@ -355,7 +365,7 @@ class AgendaViewSet(PracticeViewSet):
         data = incoming.validated_data
         try:
             assignment = selectors.assignment_for_counsellor(
-                self.practice, self.membership, data["assignment"]
+                practice=self.practice, member=self.membership, public_id=data["assignment"]
             )
         except Http404 as error:
             raise exceptions.ValidationError(

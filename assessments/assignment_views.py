@@ -30,7 +30,9 @@ def _back(request: PracticeRequest, couple: Couple) -> HttpResponse:
 @require_POST
 @audited(AuditEvent.Action.CREATE, "assignment", "couple_id")
 def assignment_create(request: PracticeRequest, practice_slug: str, couple_id: str) -> HttpResponse:
-    couple = client_selectors.couple_for_member(request.practice, request.membership, couple_id)
+    couple = client_selectors.couple_for_member(
+        practice=request.practice, member=request.membership, public_id=couple_id
+    )
     form = AssignForm(request.POST)
     if form.is_valid():
         try:
@@ -55,8 +57,10 @@ def assignment_create(request: PracticeRequest, practice_slug: str, couple_id: s
 def _invitation(
     request: PracticeRequest, couple_id: str, invitation_id: str
 ) -> tuple[Couple, Invitation]:
-    couple = client_selectors.couple_for_member(request.practice, request.membership, couple_id)
-    return couple, client_selectors.invitation_for_couple(couple, invitation_id)
+    couple = client_selectors.couple_for_member(
+        practice=request.practice, member=request.membership, public_id=couple_id
+    )
+    return couple, client_selectors.invitation_for_couple(couple=couple, public_id=invitation_id)
 
 
 @member_required
@@ -119,9 +123,11 @@ def response_reopen(
     partner: str,
 ) -> HttpResponse:
     # Reopening is clinical work on one partner's answers: the couple's own counsellors only.
-    couple = client_selectors.couple_for_counsellor(request.practice, request.membership, couple_id)
-    assignment = selectors.assignment_for_couple(couple, assignment_id)
-    response = selectors.current_response(assignment, partner)
+    couple = client_selectors.couple_for_counsellor(
+        practice=request.practice, member=request.membership, public_id=couple_id
+    )
+    assignment = selectors.assignment_for_couple(couple=couple, public_id=assignment_id)
+    response = selectors.current_response(assignment=assignment, partner=partner)
     if response is None:
         raise Http404
     form = ReopenForm(request.POST or None)

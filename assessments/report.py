@@ -104,7 +104,9 @@ def _flags(
 
 
 def couple_report(practice: Practice, member: Membership, assignment_id: UUID | str) -> Report:
-    assignment = assignment_for_counsellor(practice, member, assignment_id)
+    assignment = assignment_for_counsellor(
+        practice=practice, member=member, public_id=assignment_id
+    )
     couple = assignment.couple
     names = (couple.partner_a.display_name, couple.partner_b.display_name)
     comparison = assignment.comparisons.order_by("-created_at").first()
@@ -125,7 +127,9 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
     version = assignment.instrument_version
     titles = {area["slug"]: area["title"] for area in version.areas}
     items = {item["id"]: item for item in version.items}
-    trend_points = [point for _, point in comparison_trend(practice, comparison)]
+    trend_points = [
+        point for _, point in comparison_trend(practice=practice, comparison=comparison)
+    ]
     # One point is not a trend: the page says so in a sentence instead of drawing a dot.
     charted = [point for point in trend_points if point.overall_index is not None]
     return Report(

@@ -31,7 +31,7 @@ def comparison_status(
 ) -> JsonResponse:
     """Polled by the report page while the comparison runs."""
     assignment = selectors.assignment_for_counsellor(
-        request.practice, request.membership, assignment_id
+        practice=request.practice, member=request.membership, public_id=assignment_id
     )
     comparison = assignment.comparisons.order_by("-created_at").first()
     return JsonResponse({"status": comparison.status if comparison else "waiting"})
@@ -39,7 +39,7 @@ def comparison_status(
 
 def _latest(request: PracticeRequest, assignment_id: str) -> Comparison:
     assignment = selectors.assignment_for_counsellor(
-        request.practice, request.membership, assignment_id
+        practice=request.practice, member=request.membership, public_id=assignment_id
     )
     comparison = assignment.comparisons.order_by("-created_at").first()
     if comparison is None:
@@ -65,7 +65,7 @@ def _flagged(request: PracticeRequest, assignment_id: str) -> Comparison:
     if not chosen:
         return _latest(request, assignment_id)
     assignment = selectors.assignment_for_counsellor(
-        request.practice, request.membership, assignment_id
+        practice=request.practice, member=request.membership, public_id=assignment_id
     )
     try:
         public_id = uuid.UUID(chosen)

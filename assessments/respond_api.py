@@ -255,7 +255,7 @@ class RespondFormAPI(RespondentAPIView):
                     for item in section.items
                 ],
             }
-            for section in form_sections(version, response.item_order)
+            for section in form_sections(version=version, order=response.item_order)
         ]
         progress = _progress(response, version)
         return Response(

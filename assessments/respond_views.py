@@ -77,7 +77,7 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     key = _guess_key(request)
     if int(cache.get(key, 0)) >= GUESS_LIMIT:
         return _no_referrer(link_problem(request, "throttled", status=429))
-    invitation = invitation_by_token(token)
+    invitation = invitation_by_token(token=token)
     if invitation is None:
         _count_guess(key)
         return _no_referrer(link_problem(request, "unknown", status=404))
@@ -95,7 +95,7 @@ def _version(invitation: Invitation) -> InstrumentVersion:
 
 
 def _sections(response: Response, version: InstrumentVersion) -> list[Section]:
-    return form_sections(version, response.item_order)
+    return form_sections(version=version, order=response.item_order)
 
 
 def _percent(response: Response, version: InstrumentVersion) -> int:

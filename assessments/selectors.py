@@ -34,7 +34,7 @@ def instrument_library() -> QuerySet[InstrumentVersion]:
     return InstrumentVersion.objects.current().select_related("instrument").order_by("title")
 
 
-def instrument_versions(slug: str) -> list[InstrumentVersion]:
+def instrument_versions(*, slug: str) -> list[InstrumentVersion]:
     versions = list(
         InstrumentVersion.objects.filter(instrument__slug=slug)
         .select_related("instrument")
@@ -45,7 +45,7 @@ def instrument_versions(slug: str) -> list[InstrumentVersion]:
     return versions
 
 
-def instrument_version(slug: str, version: int) -> InstrumentVersion:
+def instrument_version(*, slug: str, version: int) -> InstrumentVersion:
     return get_object_or_404(
         InstrumentVersion.objects.select_related("instrument"),
         instrument__slug=slug,
@@ -63,7 +63,7 @@ class Section:
     items: list[dict[str, Any]]
 
 
-def form_sections(version: InstrumentVersion, order: list[str] | None = None) -> list[Section]:
+def form_sections(*, version: InstrumentVersion, order: list[str] | None = None) -> list[Section]:
     """The instrument's areas in order, each with its items (in `order` when one is given, e.g.
     a per-partner shuffle) and their answer choices."""
     position = {item_id: i for i, item_id in enumerate(order or [])}
@@ -184,7 +184,7 @@ def _partner_progress(
     )
 
 
-def assignment_progress(assignment: Assignment, couple: Couple) -> AssignmentProgress:
+def assignment_progress(*, assignment: Assignment, couple: Couple) -> AssignmentProgress:
     """Each partner's link and progress on the current answers version. Reads only prefetched
     rows (see `progress_prefetches`), so a list of assignments costs no query per row."""
     invitations = {invitation.partner: invitation for invitation in assignment.invitations.all()}
@@ -206,7 +206,7 @@ def assignment_progress(assignment: Assignment, couple: Couple) -> AssignmentPro
     return AssignmentProgress(assignment=assignment, partners=partners, is_overdue=overdue)
 
 
-def assignment_for_couple(couple: Couple, public_id: UUID | str) -> Assignment:
+def assignment_for_couple(*, couple: Couple, public_id: UUID | str) -> Assignment:
     """One of the couple's assignments, or 404 (also for another couple's or practice's)."""
     return get_object_or_404(
         Assignment.objects.select_related("instrument_version").defer(
@@ -217,7 +217,7 @@ def assignment_for_couple(couple: Couple, public_id: UUID | str) -> Assignment:
     )
 
 
-def current_response(assignment: Assignment, partner: str) -> Response | None:
+def current_response(*, assignment: Assignment, partner: str) -> Response | None:
     """The partner's latest answers version (without loading the answers)."""
     return (
         Response.objects.defer("answers", "item_order")
@@ -256,7 +256,7 @@ def _latest_done(column: str) -> Subquery:
     )
 
 
-def with_latest_result(couples: QuerySet[Couple]) -> QuerySet[Couple]:
+def with_latest_result(*, couples: QuerySet[Couple]) -> QuerySet[Couple]:
     """The couples, each with its latest done comparison's columns (`latest_index`, ...,
     `latest_instrument_title`; all None without one)."""
     return couples.annotate(
@@ -283,9 +283,9 @@ def _latest_submitted(side: str) -> Exists:
 
 
 def assignments_visible_to(
+    *,
     practice: Practice,
     member: Membership,
-    *,
     couple: UUID | None = None,
     status: str | None = None,
 ) -> QuerySet[Assignment]:
@@ -294,7 +294,7 @@ def assignments_visible_to(
     both partners' latest answers are submitted, else `open`."""
     assignments = (
         assignments_with_progress()
-        .filter(practice=practice, couple__in=couples_visible_to(practice, member))
+        .filter(practice=practice, couple__in=couples_visible_to(practice=practice, member=member))
         .select_related("couple__partner_a", "couple__partner_b")
         .annotate(a_submitted=_latest_submitted("a"), b_submitted=_latest_submitted("b"))
         .prefetch_related(
@@ -317,13 +317,13 @@ def assignments_visible_to(
 
 
 def assignment_for_member(
-    practice: Practice, member: Membership, public_id: UUID | str
+    *, practice: Practice, member: Membership, public_id: UUID | str
 ) -> Assignment:
-    return one_or_404(assignments_visible_to(practice, member), public_id)
+    return one_or_404(assignments_visible_to(practice=practice, member=member), public_id)
 
 
 def assignment_for_counsellor(
-    practice: Practice, member: Membership, public_id: UUID | str
+    *, practice: Practice, member: Membership, public_id: UUID | str
 ) -> Assignment:
     """An assignment whose clinical data (report, agenda) the member may read: its couple's own
     counsellors only. Anyone else, and another practice's assignment, gets the same 404 as a
@@ -332,12 +332,12 @@ def assignment_for_counsellor(
         "couple__partner_a", "couple__partner_b", "instrument_version"
     )
     assignment = one_or_404(assignments, public_id)
-    if not is_assigned_counsellor(assignment.couple, member):
+    if not is_assigned_counsellor(couple=assignment.couple, member=member):
         raise Http404
     return assignment
 
 
-def counselled_couple_ids(member: Membership) -> set[int]:
+def counselled_couple_ids(*, member: Membership) -> set[int]:
     """The couples whose clinical data the member may read (as one of their counsellors)."""
     if not member.is_counsellor:
         return set()
@@ -345,9 +345,9 @@ def counselled_couple_ids(member: Membership) -> set[int]:
 
 
 def comparisons_for_counsellor(
+    *,
     practice: Practice,
     member: Membership,
-    *,
     assignment: UUID | None = None,
     couple: UUID | None = None,
     status: str | None = None,
@@ -372,14 +372,14 @@ def comparisons_for_counsellor(
 
 
 def comparison_for_counsellor(
-    practice: Practice, member: Membership, public_id: UUID | str
+    *, practice: Practice, member: Membership, public_id: UUID | str
 ) -> Comparison:
-    comparisons = comparisons_for_counsellor(practice, member)
+    comparisons = comparisons_for_counsellor(practice=practice, member=member)
     return one_or_404(comparisons.select_related("assignment__instrument_version"), public_id)
 
 
 def comparison_trend(
-    practice: Practice, comparison: Comparison
+    *, practice: Practice, comparison: Comparison
 ) -> list[tuple[Comparison, scoring.TrendPoint]]:
     """The couple's finished comparisons of the same instrument in time order, each paired with
     its trend point (indices and reliable change against the one before), read with the
@@ -405,7 +405,7 @@ def comparison_trend(
 
 
 def agendas_for_counsellor(
-    practice: Practice, member: Membership, *, assignment: UUID | None = None
+    *, practice: Practice, member: Membership, assignment: UUID | None = None
 ) -> QuerySet[SessionAgenda]:
     """Session agendas of the couples the member counsels, with their items."""
     if not member.is_counsellor:
@@ -422,20 +422,20 @@ def agendas_for_counsellor(
 
 
 def agenda_for_counsellor(
-    practice: Practice, member: Membership, public_id: UUID | str
+    *, practice: Practice, member: Membership, public_id: UUID | str
 ) -> SessionAgenda:
-    return one_or_404(agendas_for_counsellor(practice, member), public_id)
+    return one_or_404(agendas_for_counsellor(practice=practice, member=member), public_id)
 
 
 def topic_library() -> QuerySet[Topic]:
     return Topic.objects.order_by("slug")
 
 
-def topic_by_slug(slug: str) -> Topic:
+def topic_by_slug(*, slug: str) -> Topic:
     return get_object_or_404(topic_library(), slug=slug)
 
 
-def current_instrument_version(slug: str) -> InstrumentVersion:
+def current_instrument_version(*, slug: str) -> InstrumentVersion:
     """The current version of an instrument of the library, or 404."""
     version = instrument_library().filter(instrument__slug=slug).first()
     if version is None:

@@ -142,7 +142,9 @@ class AssignmentSerializer(serializers.Serializer[Any]):
         # Four fields read the progress; it is worked out once per assignment.
         cache: dict[int, AssignmentProgress] = self.__dict__.setdefault("_progress_cache", {})
         if assignment.pk not in cache:
-            cache[assignment.pk] = assignment_progress(assignment, assignment.couple)
+            cache[assignment.pk] = assignment_progress(
+                assignment=assignment, couple=assignment.couple
+            )
         return cache[assignment.pk]
 
     @extend_schema_field(
@@ -185,7 +187,7 @@ class AssignmentCreateSerializer(serializers.Serializer[Any]):
 
     def validate_couple(self, value: Any) -> Couple:
         couple = (
-            couples_visible_to(self.context["practice"], self.context["membership"])
+            couples_visible_to(practice=self.context["practice"], member=self.context["membership"])
             .filter(public_id=value)
             .first()
         )

@@ -16,14 +16,16 @@ def library(request: PracticeRequest, practice_slug: str) -> HttpResponse:
 
 @member_required
 def instrument_detail(request: PracticeRequest, practice_slug: str, slug: str) -> HttpResponse:
-    versions = selectors.instrument_versions(slug)
+    versions = selectors.instrument_versions(slug=slug)
     return render(
         request,
         "assessments/instrument_detail.html",
         {
             "current": versions[0],
             "versions": versions,
-            "areas": zip(versions[0].areas, selectors.form_sections(versions[0]), strict=True),
+            "areas": zip(
+                versions[0].areas, selectors.form_sections(version=versions[0]), strict=True
+            ),
         },
     )
 
@@ -33,8 +35,8 @@ def preview(
     request: PracticeRequest, practice_slug: str, slug: str, version: int, section: int = 1
 ) -> HttpResponse:
     """The form exactly as a client sees it, one section per page; nothing is saved."""
-    instrument = selectors.instrument_version(slug, version)
-    sections = selectors.form_sections(instrument)
+    instrument = selectors.instrument_version(slug=slug, version=version)
+    sections = selectors.form_sections(version=instrument)
     current = sections[min(max(section, 1), len(sections)) - 1]
     return render(
         request,

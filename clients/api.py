@@ -50,7 +50,7 @@ class ClientViewSet(PracticeViewSet):
     serializer_class = ClientSerializer
 
     def get_queryset(self) -> QuerySet[Client]:
-        return selectors.clients_visible_to(self.practice, self.membership)
+        return selectors.clients_visible_to(practice=self.practice, member=self.membership)
 
     @extend_schema(operation_id="clients_list", tags=["clients"], summary="Clients you can see")
     def list(self, request: Request, practice_slug: str) -> Response:
@@ -58,7 +58,9 @@ class ClientViewSet(PracticeViewSet):
 
     @extend_schema(operation_id="clients_retrieve", tags=["clients"], summary="One client")
     def retrieve(self, request: Request, practice_slug: str, public_id: str) -> Response:
-        client = selectors.client_for_member(self.practice, self.membership, public_id)
+        client = selectors.client_for_member(
+            practice=self.practice, member=self.membership, public_id=public_id
+        )
         return Response(ClientSerializer(client).data)
 
 
@@ -66,7 +68,9 @@ class CoupleViewSet(PracticeViewSet):
     serializer_class = CoupleSerializer
 
     def get_object(self) -> Couple:
-        return selectors.couple_for_member(self.practice, self.membership, self.kwargs["public_id"])
+        return selectors.couple_for_member(
+            practice=self.practice, member=self.membership, public_id=self.kwargs["public_id"]
+        )
 
     def _detail(self, couple: Couple, code: int = status.HTTP_200_OK) -> Response:
         fresh = couples_for_api(practice=self.practice, member=self.membership).get(pk=couple.pk)
@@ -181,7 +185,9 @@ class CoupleViewSet(PracticeViewSet):
     )
     @action(detail=True, methods=["post"])
     def rescore(self, request: Request, practice_slug: str, public_id: str) -> Response:
-        couple = selectors.couple_for_counsellor(self.practice, self.membership, public_id)
+        couple = selectors.couple_for_counsellor(
+            practice=self.practice, member=self.membership, public_id=public_id
+        )
         report = comparisons.rescore(practice=self.practice, couple_id=couple.public_id)
         url = reverse("api-comparisons-list", kwargs={"practice_slug": self.practice.slug})
         body = {
@@ -201,7 +207,7 @@ class InvitationViewSet(PracticeViewSet):
 
     def get_object(self) -> Invitation:
         return selectors.invitation_for_member(
-            self.practice, self.membership, self.kwargs["public_id"]
+            practice=self.practice, member=self.membership, public_id=self.kwargs["public_id"]
         )
 
     def _answer(self, invitation: Invitation, link: str | None, code: int) -> Response:
@@ -221,7 +227,9 @@ class InvitationViewSet(PracticeViewSet):
     )
     def list(self, request: Request, practice_slug: str) -> Response:
         invitations = selectors.invitations_visible_to(
-            self.practice, self.membership, assignment=query_uuid(request, "assignment")
+            practice=self.practice,
+            member=self.membership,
+            assignment=query_uuid(request, "assignment"),
         )
         return self.paginated(invitations, InvitationSerializer)
 

@@ -48,7 +48,7 @@ class CoupleForm(forms.Form):
             field = self.fields["counsellors"]
             assert isinstance(field, CounsellorChoiceField)
             # Only this practice's active counsellors: any other id is "not a valid choice".
-            field.queryset = counsellor_choices(practice)
+            field.queryset = counsellor_choices(practice=practice)
             field.required = counsellors_required
         else:
             del self.fields["counsellors"]

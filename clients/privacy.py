@@ -78,8 +78,10 @@ def partner_for_privacy_request(
     that does not exist."""
     if side not in Partner.values:
         raise Http404
-    couple = couple_for_member(practice, member, couple_id)
-    allowed = is_assigned_counsellor(couple, member) or (member.is_admin and not reads_answers)
+    couple = couple_for_member(practice=practice, member=member, public_id=couple_id)
+    allowed = is_assigned_counsellor(couple=couple, member=member) or (
+        member.is_admin and not reads_answers
+    )
     if not allowed:
         raise Http404
     return couple, couple.partner(side)

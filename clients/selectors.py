@@ -23,7 +23,7 @@ from practice.models import Membership, Practice
 from practice.selectors import one_or_404
 
 
-def couples_visible_to(practice: Practice, member: Membership) -> QuerySet[Couple]:
+def couples_visible_to(*, practice: Practice, member: Membership) -> QuerySet[Couple]:
     """Admins see every couple of the practice (names and status); counsellors their own."""
     couples = Couple.objects.filter(practice=practice).select_related("partner_a", "partner_b")
     if member.is_admin:
@@ -31,25 +31,27 @@ def couples_visible_to(practice: Practice, member: Membership) -> QuerySet[Coupl
     return couples.filter(counsellors=member)
 
 
-def couple_for_member(practice: Practice, member: Membership, public_id: UUID | str) -> Couple:
+def couple_for_member(*, practice: Practice, member: Membership, public_id: UUID | str) -> Couple:
     """One couple the member may open, or 404 (also for another practice's couple)."""
-    return one_or_404(couples_visible_to(practice, member), public_id)
+    return one_or_404(couples_visible_to(practice=practice, member=member), public_id)
 
 
-def is_assigned_counsellor(couple: Couple, member: Membership) -> bool:
+def is_assigned_counsellor(*, couple: Couple, member: Membership) -> bool:
     """Only a couple's own counsellors read answers, reports and safety flags."""
     return member.is_counsellor and couple.counsellors.filter(pk=member.pk).exists()
 
 
-def couple_for_counsellor(practice: Practice, member: Membership, public_id: UUID | str) -> Couple:
+def couple_for_counsellor(
+    *, practice: Practice, member: Membership, public_id: UUID | str
+) -> Couple:
     """A couple whose clinical data the member may read: assigned counsellors only, else 404."""
-    couple = couple_for_member(practice, member, public_id)
-    if not is_assigned_counsellor(couple, member):
+    couple = couple_for_member(practice=practice, member=member, public_id=public_id)
+    if not is_assigned_counsellor(couple=couple, member=member):
         raise Http404
     return couple
 
 
-def search_couples(couples: QuerySet[Couple], query: str) -> QuerySet[Couple]:
+def search_couples(*, couples: QuerySet[Couple], query: str) -> QuerySet[Couple]:
     query = query.strip()
     if not query:
         return couples
@@ -58,7 +60,7 @@ def search_couples(couples: QuerySet[Couple], query: str) -> QuerySet[Couple]:
     )
 
 
-def counsellor_choices(practice: Practice) -> QuerySet[Membership]:
+def counsellor_choices(*, practice: Practice) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(practice=practice, is_counsellor=True, is_active=True)
         .select_related("user")
@@ -66,7 +68,7 @@ def counsellor_choices(practice: Practice) -> QuerySet[Membership]:
     )
 
 
-def invitation_by_token(token: str) -> Invitation | None:
+def invitation_by_token(*, token: str) -> Invitation | None:
     """The invitation behind a link. The token is all we have, and it does not say which practice
     it belongs to, so this is the one lookup that runs before any scope is active; the caller
     activates the invitation's practice scope right after."""
@@ -78,7 +80,7 @@ def invitation_by_token(token: str) -> Invitation | None:
         )
 
 
-def invitation_for_couple(couple: Couple, public_id: UUID | str) -> Invitation:
+def invitation_for_couple(*, couple: Couple, public_id: UUID | str) -> Invitation:
     """One invitation of the couple's assignments, or 404 (also another couple's)."""
     invitations = Invitation.objects.select_related("client", "practice", "assignment")
     return one_or_404(invitations.filter(assignment__couple=couple), public_id)
@@ -91,10 +93,10 @@ def counsellors_by_name() -> QuerySet[Membership]:
 # API reads ------------------------------------------------------------------------------------
 
 
-def clients_visible_to(practice: Practice, member: Membership) -> QuerySet[Client]:
+def clients_visible_to(*, practice: Practice, member: Membership) -> QuerySet[Client]:
     """The partners of the couples the member may see, each with its couple's public id and
     side (`couple_public_id`, `side`)."""
-    couples = couples_visible_to(practice, member)
+    couples = couples_visible_to(practice=practice, member=member)
     as_a = Couple.objects.filter(practice=practice).values("partner_a")
     own_couple = Couple.objects.filter(practice=practice).filter(
         Q(partner_a=OuterRef("pk")) | Q(partner_b=OuterRef("pk"))
@@ -110,20 +112,22 @@ def clients_visible_to(practice: Practice, member: Membership) -> QuerySet[Clien
     )
 
 
-def client_for_member(practice: Practice, member: Membership, public_id: UUID | str) -> Client:
-    return one_or_404(clients_visible_to(practice, member), public_id)
+def client_for_member(*, practice: Practice, member: Membership, public_id: UUID | str) -> Client:
+    return one_or_404(clients_visible_to(practice=practice, member=member), public_id)
 
 
-def counsellors_by_public_ids(practice: Practice, public_ids: Iterable[UUID]) -> list[Membership]:
+def counsellors_by_public_ids(
+    *, practice: Practice, public_ids: Iterable[UUID]
+) -> list[Membership]:
     """This practice's active counsellors among the ids (unknown ids are simply left out)."""
-    return list(counsellor_choices(practice).filter(public_id__in=list(public_ids)))
+    return list(counsellor_choices(practice=practice).filter(public_id__in=list(public_ids)))
 
 
 def invitations_visible_to(
-    practice: Practice, member: Membership, *, assignment: UUID | None = None
+    *, practice: Practice, member: Membership, assignment: UUID | None = None
 ) -> QuerySet[Invitation]:
     """Invitations of the assignments of couples the member may see (never the token)."""
-    couples = couples_visible_to(practice, member)
+    couples = couples_visible_to(practice=practice, member=member)
     invitations = (
         Invitation.objects.filter(practice=practice, assignment__couple__in=couples)
         .select_related("client", "assignment", "practice")
@@ -135,6 +139,6 @@ def invitations_visible_to(
 
 
 def invitation_for_member(
-    practice: Practice, member: Membership, public_id: UUID | str
+    *, practice: Practice, member: Membership, public_id: UUID | str
 ) -> Invitation:
-    return one_or_404(invitations_visible_to(practice, member), public_id)
+    return one_or_404(invitations_visible_to(practice=practice, member=member), public_id)

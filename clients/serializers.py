@@ -167,7 +167,7 @@ class CounsellorIdsField(serializers.ListField):
 
 def _counsellors(practice: Practice, ids: list[UUID]) -> list[Membership]:
     wanted = set(ids)
-    found = selectors.counsellors_by_public_ids(practice, wanted)
+    found = selectors.counsellors_by_public_ids(practice=practice, public_ids=wanted)
     if len(found) != len(wanted):
         raise serializers.ValidationError("Choose active counsellors of this practice.")
     return found

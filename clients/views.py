@@ -91,13 +91,13 @@ def couple_list(request: PracticeRequest, practice_slug: str) -> HttpResponse:
     )
     page = Paginator(couples, PAGE_SIZE).get_page(request.GET.get("page"))
     has_any = bool(page.object_list) or (
-        selectors.couples_visible_to(request.practice, request.membership).exists()
+        selectors.couples_visible_to(practice=request.practice, member=request.membership).exists()
     )
     return render(
         request,
         "clients/couple_list.html",
         {
-            "rows": caseload.couple_rows(page.object_list),
+            "rows": caseload.couple_rows(couples=page.object_list),
             "page_obj": page,
             "query": query,
             "status": status,
@@ -151,7 +151,9 @@ def couple_create(request: PracticeRequest, practice_slug: str) -> HttpResponse:
 @require_GET
 @audited(AuditEvent.Action.VIEW, "couple", "couple_id")
 def couple_detail(request: PracticeRequest, practice_slug: str, couple_id: str) -> HttpResponse:
-    couple = selectors.couple_for_member(request.practice, request.membership, couple_id)
+    couple = selectors.couple_for_member(
+        practice=request.practice, member=request.membership, public_id=couple_id
+    )
     return render_couple_page(request, couple)
 
 
@@ -159,7 +161,9 @@ def couple_detail(request: PracticeRequest, practice_slug: str, couple_id: str) 
 @require_http_methods(["GET", "POST"])
 @audited(AuditEvent.Action.CHANGE, "couple", "couple_id", on=("POST",))
 def couple_edit(request: PracticeRequest, practice_slug: str, couple_id: str) -> HttpResponse:
-    couple = selectors.couple_for_member(request.practice, request.membership, couple_id)
+    couple = selectors.couple_for_member(
+        practice=request.practice, member=request.membership, public_id=couple_id
+    )
     # Who counsels a couple is the practice's decision: only admins change it.
     is_admin = request.membership.is_admin
     counsellors = list(couple.counsellors.select_related("user").order_by("user__full_name"))
@@ -198,7 +202,9 @@ def couple_edit(request: PracticeRequest, practice_slug: str, couple_id: str) ->
 def couple_set_status(
     request: PracticeRequest, practice_slug: str, couple_id: str, status: str
 ) -> HttpResponse:
-    couple = selectors.couple_for_member(request.practice, request.membership, couple_id)
+    couple = selectors.couple_for_member(
+        practice=request.practice, member=request.membership, public_id=couple_id
+    )
     services.couple_set_status(couple=couple, status=status)
     if status == Couple.Status.ARCHIVED:
         messages.success(request, f"{couple.name} archived. Their history stays on this page.")

@@ -421,10 +421,12 @@ class MemberViewSet(PracticeViewSet):
     serializer_class = MemberSerializer
 
     def get_queryset(self) -> QuerySet[Membership]:
-        return selectors.members_of(self.practice)
+        return selectors.members_of(practice=self.practice)
 
     def get_object(self) -> Membership:
-        return selectors.member_by_public_id(self.practice, self.kwargs["public_id"])
+        return selectors.member_by_public_id(
+            practice=self.practice, public_id=self.kwargs["public_id"]
+        )
 
     @extend_schema(operation_id="members_list", tags=["members"], summary="The practice's members")
     def list(self, request: Request, practice_slug: str) -> Response:

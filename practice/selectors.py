@@ -24,7 +24,7 @@ def one_or_404(rows: QuerySet[M], public_id: UUID | str) -> M:
     return row
 
 
-def members_of(practice: Practice) -> QuerySet[Membership]:
+def members_of(*, practice: Practice) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(practice=practice)
         .select_related("user")
@@ -32,6 +32,6 @@ def members_of(practice: Practice) -> QuerySet[Membership]:
     )
 
 
-def member_by_public_id(practice: Practice, public_id: UUID | str) -> Membership:
+def member_by_public_id(*, practice: Practice, public_id: UUID | str) -> Membership:
     """One member of this practice, or 404 (also for another practice's member)."""
-    return one_or_404(members_of(practice), public_id)
+    return one_or_404(members_of(practice=practice), public_id)

@@ -99,7 +99,7 @@ def members(request: PracticeRequest, practice_slug: str) -> HttpResponse:
     return render(
         request,
         "practice/members.html",
-        {"members": selectors.members_of(request.practice), "form": form},
+        {"members": selectors.members_of(practice=request.practice), "form": form},
         status=400 if form.errors else 200,
     )
 
@@ -107,7 +107,7 @@ def members(request: PracticeRequest, practice_slug: str) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: PracticeRequest, practice_slug: str, member_id: str) -> HttpResponse:
-    membership = selectors.member_by_public_id(request.practice, member_id)
+    membership = selectors.member_by_public_id(practice=request.practice, public_id=member_id)
     initial = {"is_admin": membership.is_admin, "is_counsellor": membership.is_counsellor}
     form = MemberRolesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -131,7 +131,7 @@ def member_edit(request: PracticeRequest, practice_slug: str, member_id: str) ->
 def member_set_active(
     request: PracticeRequest, practice_slug: str, member_id: str, active: bool
 ) -> HttpResponse:
-    membership = selectors.member_by_public_id(request.practice, member_id)
+    membership = selectors.member_by_public_id(practice=request.practice, public_id=member_id)
     try:
         if active:
             services.membership_reactivate(membership=membership)

@@ -75,7 +75,7 @@ def area_titles() -> dict[str, str]:
 def caseload(*, practice: Practice, member: Membership) -> Caseload:
     mine = Couple.objects.filter(practice=practice, counsellors=member, status="active")
     couples = list(
-        with_safety_status(with_latest_result(mine))
+        with_safety_status(with_latest_result(couples=mine))
         .select_related("partner_a", "partner_b")
         .order_by("partner_a__display_name")
     )
@@ -107,7 +107,7 @@ def couple_list(
     """The couples a member sees on the couples list, with everything a row shows prefetched,
     so a page costs the same few queries whatever its length."""
     return (
-        search_couples(couples_visible_to(practice, member), query)
+        search_couples(couples=couples_visible_to(practice=practice, member=member), query=query)
         .filter(status=status)
         .prefetch_related(
             Prefetch("counsellors", queryset=counsellors_by_name()),
@@ -124,7 +124,7 @@ class CoupleRow:
     latest: AssignmentProgress | None
 
 
-def couple_rows(couples: Iterable[Couple]) -> list[CoupleRow]:
+def couple_rows(*, couples: Iterable[Couple]) -> list[CoupleRow]:
     """Rows for couples fetched through `couple_list` (reads only what it prefetched)."""
     rows = []
     for couple in couples:
@@ -133,7 +133,7 @@ def couple_rows(couples: Iterable[Couple]) -> list[CoupleRow]:
             CoupleRow(
                 couple=couple,
                 counsellors=list(couple.counsellors.all()),
-                latest=assignment_progress(latest[0], couple) if latest else None,
+                latest=assignment_progress(assignment=latest[0], couple=couple) if latest else None,
             )
         )
     return rows
@@ -207,7 +207,7 @@ def couple_page(*, couple: Couple, member: Membership) -> CouplePage:
     page = CouplePage(
         couple=couple,
         counsellors=counsellors,
-        assignments=[assignment_progress(a, couple) for a in all_assignments],
+        assignments=[assignment_progress(assignment=a, couple=couple) for a in all_assignments],
         member_is_assigned=assigned,
     )
     if not assigned:
@@ -232,7 +232,9 @@ def couples_for_api(
     """The couples the member may see, filtered, with their counsellors prefetched, and with
     `caller_counsels` (the member is one of the couple's counsellors), `safety_status` and the
     latest result (see `with_latest_result`), which only the couple's counsellors may be shown."""
-    couples = search_couples(couples_visible_to(practice, member), query)
+    couples = search_couples(
+        couples=couples_visible_to(practice=practice, member=member), query=query
+    )
     if status:
         couples = couples.filter(status=status)
     if counsellor is not None:
@@ -241,7 +243,7 @@ def couples_for_api(
         couple_id=OuterRef("pk"), membership_id=member.pk
     )
     return (
-        safety.with_safety_status(with_latest_result(couples))
+        safety.with_safety_status(with_latest_result(couples=couples))
         .annotate(
             caller_counsels=Exists(counsels)
             if member.is_counsellor

@@ -278,7 +278,7 @@ def test_partner_a_cannot_reach_partner_b_response_by_any_endpoint(
     version = assignment.assignment.instrument_version
     b_answers = {item["id"]: 5 for item in version.items}
     assert put(web_b, {"revision": 0, "answers": b_answers}).status_code == 200
-    sections = form_sections(version, response_of(assignment, Partner.A).item_order)
+    sections = form_sections(version=version, order=response_of(assignment, Partner.A).item_order)
     a_item = sections[0].items[0]["id"]
     assert put(web_a, {"revision": 0, "answers": {a_item: 1}}).status_code == 200
     assert web_b.post(SUBMIT).status_code == 200

@@ -76,7 +76,9 @@ def all_items(assignment: NewAssignment) -> list[dict]:
 
 def first_section_items(assignment: NewAssignment, side: str = Partner.A) -> list[dict]:
     response = response_of(assignment, side)
-    return form_sections(assignment.assignment.instrument_version, response.item_order)[0].items
+    return form_sections(
+        version=assignment.assignment.instrument_version, order=response.item_order
+    )[0].items
 
 
 def checked(body: str) -> dict[str, int]:

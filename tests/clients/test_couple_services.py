@@ -41,7 +41,7 @@ def progress_of(new: NewAssignment) -> tuple[str, str]:
         couple = Couple.objects.select_related("partner_a", "partner_b").get(
             pk=assignment.couple_id
         )
-        partners = assignment_progress(assignment, couple).partners
+        partners = assignment_progress(assignment=assignment, couple=couple).partners
     return partners[0].stage, partners[1].stage
 
 
@@ -157,7 +157,9 @@ def test_progress_follows_the_newest_answers_version_after_a_reopen(
         response = response_submit(response=response)
         response_reopen(response=response, by=counsellor_membership, reason="Typo")
         stored = assignments_with_progress().get(pk=assignment.assignment.pk)
-        partner_a = assignment_progress(stored, assignment.assignment.couple).partners[0]
+        partner_a = assignment_progress(
+            assignment=stored, couple=assignment.assignment.couple
+        ).partners[0]
 
     assert partner_a.stage == Stage.IN_PROGRESS
     assert partner_a.percent == 100
@@ -181,7 +183,7 @@ def test_overdue_only_while_someone_has_not_submitted(assignment: NewAssignment)
             due_date=datetime.date(2020, 1, 1)
         )
         stored = assignments_with_progress().get(pk=assignment.assignment.pk)
-        progress = assignment_progress(stored, assignment.assignment.couple)
+        progress = assignment_progress(assignment=stored, couple=assignment.assignment.couple)
 
     assert progress.is_overdue
     assert progress.summary == "0 of 2 submitted"
@@ -238,7 +240,7 @@ def test_caseload_shows_each_couples_newest_assignment(
             instrument_version=versions.get(instrument__slug="signs-of-imbalance"),
             created_by=counsellor_membership,
         ).assignment
-        rows = couple_rows(couple_list(practice=practice, member=counsellor_membership))
+        rows = couple_rows(couples=couple_list(practice=practice, member=counsellor_membership))
 
     assert len(rows) == 1
     assert rows[0].latest is not None

@@ -31,7 +31,7 @@ def progress_by_couple(practice: Practice) -> dict[str, tuple[str, ...]]:
     with scope(practice=practice):
         admin = Membership.objects.get(practice=practice, user__email="admin@demo.example")
         rows = couple_rows(
-            list(couple_list(practice=practice, member=admin))
+            couples=list(couple_list(practice=practice, member=admin))
             + list(couple_list(practice=practice, member=admin, status=Couple.Status.ARCHIVED))
         )
     return {
@@ -94,7 +94,7 @@ def test_demo_shows_overdue_and_wrong_person(demo: Practice) -> None:
         admin = Membership.objects.get(practice=demo, user__email="admin@demo.example")
         priya = Couple.objects.get(partner_a__display_name="Priya Raman")
         dana = Couple.objects.get(partner_a__display_name="Dana Whitfield")
-        overdue = couple_rows(couple_list(practice=demo, member=admin, query="Priya"))[0]
+        overdue = couple_rows(couples=couple_list(practice=demo, member=admin, query="Priya"))[0]
         dana_page = couple_page(couple=dana, member=admin)
 
         assert overdue.latest is not None

@@ -77,7 +77,7 @@ def test_a_token_opens_exactly_one_partners_invitation(assignment: NewAssignment
     token_a = fresh_token(assignment, Partner.A)
     token_b = fresh_token(assignment, Partner.B)
 
-    found_a, found_b = invitation_by_token(token_a), invitation_by_token(token_b)
+    found_a, found_b = invitation_by_token(token=token_a), invitation_by_token(token=token_b)
 
     assert found_a is not None
     assert found_b is not None
@@ -85,15 +85,15 @@ def test_a_token_opens_exactly_one_partners_invitation(assignment: NewAssignment
     web = Client()
     web.get(f"/i/{token_a}")
     assert web.session[SESSION_KEY]["invitation"] == found_a.pk
-    assert invitation_by_token(token_a[:-1]) is None
-    assert invitation_by_token(token_a + "x") is None
+    assert invitation_by_token(token=token_a[:-1]) is None
+    assert invitation_by_token(token=token_a + "x") is None
 
 
 def test_a_reissued_link_replaces_the_old_one(assignment: NewAssignment) -> None:
     old = fresh_token(assignment, Partner.A)
     new = fresh_token(assignment, Partner.A)
 
-    assert invitation_by_token(old) is None
+    assert invitation_by_token(token=old) is None
     assert Client().get(f"/i/{old}").status_code == 404
     assert Client().get(f"/i/{new}").status_code == 302
 

@@ -66,7 +66,7 @@ def first_item(assignment: NewAssignment) -> str:
     with scope(practice=assignment.assignment.practice):
         response = services.response_for_invitation(invitation=invitation_of(assignment))
     version = assignment.assignment.instrument_version
-    return str(form_sections(version, response.item_order)[0].items[0]["id"])
+    return str(form_sections(version=version, order=response.item_order)[0].items[0]["id"])
 
 
 def stored(assignment: NewAssignment) -> list[dict[str, Any]]:
