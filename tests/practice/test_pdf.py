@@ -1,5 +1,5 @@
-"""The shared PDF renderer (practice/pdf.py): PDFs come out on A4 with numbered footers, and load
-nothing but our own static files."""
+"""The shared PDF renderer (practice/pdf.py): both PDFs keep names in every alphabet unchanged,
+come out on A4 with numbered footers, and load nothing but our own static files."""
 
 from __future__ import annotations
 
@@ -11,16 +11,34 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client as WebClient
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
+from assessments import agendas
+from assessments.services import NewAssignment
+from clients import privacy
+from clients.models import Client, Couple
+from practice.models import Membership
 from practice.pdf import PdfResourceRefused, render_pdf, static_files_fetcher
 
+# Polish, Turkish, Vietnamese and Chinese: none of them fits in Latin-1.
+NAMES = ("Łukasz", "Şule", "Nguyễn", "王芳")
 BASE_URL = "http://testserver/"
 REMOTE_IMAGE = "https://example.org/pixel.png"
 
 
 def pdf_pages(pdf: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def name_partners(couple: Couple, a: str, b: str) -> None:
+    with scopes_disabled():
+        Client.objects.filter(pk=couple.partner_a_id).update(display_name=a)
+        Client.objects.filter(pk=couple.partner_b_id).update(display_name=b)
+        couple.partner_a.refresh_from_db()
+        couple.partner_b.refresh_from_db()
 
 
 @pytest.fixture
@@ -34,6 +52,57 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     return attempts
+
+
+# Every alphabet ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("a", "b"), [NAMES[:2], NAMES[2:]])
+def test_the_agenda_pdf_keeps_partner_names_in_any_alphabet_unchanged(
+    couple: Couple,
+    assignment: NewAssignment,
+    counsellor_membership: Membership,
+    as_counsellor: WebClient,
+    a: str,
+    b: str,
+) -> None:
+    name_partners(couple, a, b)
+    note = f"Ask {a} and {b} about “the holidays” — 3 ≤ 4 → fine"
+    with scope(practice=couple.practice):
+        agenda = agendas.agenda_for_assignment(
+            assignment=assignment.assignment, created_by=counsellor_membership
+        )
+        agendas.agenda_add_own_item(agenda=agenda, title=f"Check in with {b}", note=note)
+
+    response = as_counsellor.get(
+        reverse(
+            "agenda-pdf",
+            kwargs={
+                "practice_slug": couple.practice.slug,
+                "assignment_id": assignment.assignment.public_id,
+            },
+        )
+    )
+
+    assert response.status_code == 200
+    text = "\n".join(pdf_pages(response.content))
+    assert f"{a} & {b}" in text
+    assert f"Check in with {b}" in text
+    assert note in text
+
+
+@pytest.mark.parametrize(("a", "b"), [NAMES[:2], NAMES[2:]])
+def test_the_export_pdf_keeps_the_clients_name_in_any_alphabet_unchanged(
+    couple: Couple, a: str, b: str
+) -> None:
+    name_partners(couple, a, b)
+
+    with scope(practice=couple.practice):
+        pdf = privacy.client_export_pdf(couple.partner_a)
+
+    text = "\n".join(pdf_pages(pdf))
+    assert f"Name {a}" in text
+    assert b not in text
 
 
 # The page ---------------------------------------------------------------------------------------
