@@ -4,8 +4,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VAR_DIR=/srv/fulcrum/var
 
+# WeasyPrint's system libraries and the fonts the PDFs draw with (Latin, Greek, Cyrillic,
+# Vietnamese, and CJK as a fallback).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends curl \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
+        fonts-dejavu-core fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 fulcrum
 

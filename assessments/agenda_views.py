@@ -4,6 +4,8 @@ everyone else gets the 404 of a missing page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,13 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import agendas, selectors
-from assessments.agenda_pdf import agenda_document, render_agenda_pdf
 from assessments.models import Assignment
 from practice.audit import audited
 from practice.models import AuditEvent
+from practice.pdf import render_pdf
 from practice.tenancy import PracticeRequest, member_required
 
 NOTE_PREFIX = "note-"
+AGENDA_TEMPLATE = "assessments/agenda.html"
 
 
 def _assignment(request: PracticeRequest, assignment_id: str) -> Assignment:
@@ -38,6 +41,24 @@ def _messages_of(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
+def _context(
+    assignment: Assignment,
+    *,
+    errors: list[str] | None = None,
+    own_item: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    agenda = agendas.agenda_of(assignment)
+    return {
+        "assignment": assignment,
+        "couple": assignment.couple,
+        "agenda": agenda,
+        "items": agendas.agenda_items(agenda),
+        "errors": errors or [],
+        "own_item": own_item or {"title": "", "note": ""},
+        "max_title_length": agendas.MAX_TITLE_LENGTH,
+    }
+
+
 def _page(
     request: PracticeRequest,
     assignment: Assignment,
@@ -46,19 +67,10 @@ def _page(
     own_item: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    agenda = agendas.agenda_of(assignment)
     return render(
         request,
-        "assessments/agenda.html",
-        {
-            "assignment": assignment,
-            "couple": assignment.couple,
-            "agenda": agenda,
-            "items": agendas.agenda_items(agenda),
-            "errors": errors or [],
-            "own_item": own_item or {"title": "", "note": ""},
-            "max_title_length": agendas.MAX_TITLE_LENGTH,
-        },
+        AGENDA_TEMPLATE,
+        _context(assignment, errors=errors, own_item=own_item),
         status=status,
     )
 
@@ -181,18 +193,11 @@ def agenda_item_remove(
 @audited(AuditEvent.Action.EXPORT, "agenda", "assignment_id")
 def agenda_pdf(request: PracticeRequest, practice_slug: str, assignment_id: str) -> HttpResponse:
     assignment = _assignment(request, assignment_id)
-    current = agendas.agenda_of(assignment)
-    today = timezone.localdate()
-    document = agenda_document(
-        assignment=assignment,
-        agenda=current,
-        items=agendas.agenda_items(current),
-        date=today,
-        counsellor=request.membership.user.full_name,
-    )
-    response = HttpResponse(render_agenda_pdf(document), content_type="application/pdf")
+    # The PDF is the page's own print view: same template, same context.
+    body = render_pdf(request, AGENDA_TEMPLATE, _context(assignment))
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'attachment; filename="session-agenda-{today.isoformat()}.pdf"'
+        f'attachment; filename="session-agenda-{timezone.localdate().isoformat()}.pdf"'
     )
     response["Cache-Control"] = "no-store, private"
     return response

@@ -28,10 +28,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
-from assessments.agenda_pdf import ACCENT, FONT, MARGIN, MUTED, RULE, TEXT, latin1
 from assessments.models import (
     AgendaItem,
     Assignment,
@@ -45,9 +42,11 @@ from clients.models import Client, Couple, Invitation, Partner
 from clients.selectors import couple_for_member, is_assigned_counsellor
 from practice import audit
 from practice.models import ApiToken, AuditEvent, Membership, Practice, User
+from practice.pdf import render_pdf
 
 EXPORT_FORMAT = "fulcrum-client-export"
 EXPORT_FORMAT_VERSION = 1
+EXPORT_TEMPLATE = "clients/privacy_export.html"
 YOUR_PARTNER = "your partner"
 ERASED_NAME = "Erased client"
 EXPORT_NOTICE = (
@@ -224,166 +223,15 @@ def client_export(client: Client) -> dict[str, Any]:
 # The export as a PDF ----------------------------------------------------------------------------
 
 
-class _ExportPdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*MUTED)
-        self.cell(0, 5, "Personal data export", new_x=XPos.LMARGIN, new_y=YPos.TOP)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+def render_export_pdf(data: dict[str, Any]) -> bytes:
+    """`client_export` data as a PDF: every value the JSON export holds, and nothing else, laid
+    out by the export's template and the print stylesheet. No request: nothing of the staff
+    member's session belongs in a document made for the client."""
+    return render_pdf(None, EXPORT_TEMPLATE, {"export": data})
 
 
-def _readable(value: str | None) -> str:
-    if not value:
-        return "-"
-    moment = datetime.datetime.fromisoformat(value)
-    return f"{moment.strftime('%d %B %Y, %H:%M').lstrip('0')} UTC"
-
-
-def _heading(pdf: FPDF, text: str, size: float = 14) -> None:
-    if pdf.get_y() > pdf.page_break_trigger - 30:
-        pdf.add_page()
-    pdf.ln(2)
-    pdf.set_font(FONT, "B", size)
-    pdf.set_text_color(*ACCENT)
-    pdf.multi_cell(0, 7, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1)
-
-
-def _fields(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
-    for label, value in rows:
-        pdf.set_font(FONT, "B", 10)
-        pdf.set_text_color(*MUTED)
-        pdf.cell(55, 5.5, latin1(label))
-        pdf.set_font(FONT, "", 10.5)
-        pdf.set_text_color(*TEXT)
-        pdf.multi_cell(0, 5.5, latin1(value or "-"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-
-
-def _separator(pdf: FPDF) -> None:
-    pdf.set_draw_color(*RULE)
-    pdf.set_line_width(0.2)
-    pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
-    pdf.ln(3)
-
-
-def render_export_pdf(data: dict[str, Any], *, compress: bool = True) -> bytes:
-    """Lays out `client_export` data: the PDF holds exactly what the JSON export holds."""
-    about, profile = data["about"], data["profile"]
-    pdf = _ExportPdf(orientation="portrait", unit="mm", format="A4")
-    pdf.set_compression(compress)
-    pdf.set_title("Personal data export")
-    pdf.set_author(latin1(about["practice"]))
-    pdf.set_creator("Fulcrum")
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.add_page()
-
-    pdf.set_font(FONT, "B", 20)
-    pdf.set_text_color(*TEXT)
-    pdf.multi_cell(0, 9, "Your personal data", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 10)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(
-        0,
-        5.5,
-        latin1(f"Held by {about['practice']} - prepared {_readable(about['generated_at'])}"),
-        align="L",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.ln(2)
-    pdf.set_text_color(*TEXT)
-    pdf.multi_cell(0, 5.5, latin1(about["notice"]), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-
-    _heading(pdf, "About you")
-    _fields(
-        pdf,
-        [
-            ("Name", profile["display_name"]),
-            ("Email", profile["email"]),
-            ("Pronouns", profile["pronouns"]),
-            ("Record created", _readable(profile["created_at"])),
-        ],
-    )
-
-    _heading(pdf, "Your couple counselling")
-    for couple in data["couples"]:
-        _fields(
-            pdf,
-            [
-                ("With", couple["partner"]),
-                ("You are", couple["you_are"]),
-                ("Status", couple["status"]),
-                ("Started", _readable(couple["created_at"])),
-                ("Last changed", _readable(couple["updated_at"])),
-            ],
-        )
-    if not data["couples"]:
-        _fields(pdf, [("Couples", "none")])
-
-    _heading(pdf, "Your invitations")
-    for invitation in data["invitations"]:
-        _fields(
-            pdf,
-            [
-                (
-                    "Form",
-                    f"{invitation['instrument']} (version {invitation['instrument_version']})",
-                ),
-                ("State", invitation["state"]),
-                ("Created", _readable(invitation["created_at"])),
-                ("Expires", _readable(invitation["expires_at"])),
-                ("Last emailed", _readable(invitation["last_emailed_at"])),
-                ("Opened", _readable(invitation["opened_at"])),
-                ("Consented", _readable(invitation["consented_at"])),
-            ],
-        )
-    if not data["invitations"]:
-        _fields(pdf, [("Invitations", "none")])
-
-    _heading(pdf, "Your answers")
-    if not data["responses"]:
-        _fields(pdf, [("Answers", "none")])
-    for response in data["responses"]:
-        _heading(
-            pdf,
-            f"{response['instrument']} - answers version {response['answers_version']}",
-            size=12,
-        )
-        _fields(
-            pdf,
-            [
-                ("Status", response["status"]),
-                ("Started", _readable(response["started_at"])),
-                ("Submitted", _readable(response["submitted_at"])),
-            ],
-        )
-        for answer in response["answers"]:
-            pdf.set_font(FONT, "", 10.5)
-            pdf.set_text_color(*TEXT)
-            pdf.multi_cell(
-                0, 5.2, latin1(answer["question"]), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
-            pdf.set_font(FONT, "B", 10)
-            pdf.set_text_color(*ACCENT)
-            pdf.multi_cell(
-                0,
-                5.2,
-                latin1(f"Your answer: {answer['answer_label']} ({answer['answer']} of 5)"),
-                align="L",
-                new_x=XPos.LMARGIN,
-                new_y=YPos.NEXT,
-            )
-            pdf.ln(1.5)
-        _separator(pdf)
-    return bytes(pdf.output())
-
-
-def client_export_pdf(client: Client, *, compress: bool = True) -> bytes:
-    return render_export_pdf(client_export(client), compress=compress)
+def client_export_pdf(client: Client) -> bytes:
+    return render_export_pdf(client_export(client))
 
 
 # Open sessions ----------------------------------------------------------------------------------

@@ -347,5 +347,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint reports every browser-only rule of the shared stylesheet (media queries,
+        # vendor prefixes) on each PDF, and its progress at INFO; a resource it may not load
+        # raises instead (practice.pdf), so only its errors are worth a log line.
+        "weasyprint": {"level": "ERROR"},
+    },
 }

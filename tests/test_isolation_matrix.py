@@ -9,6 +9,7 @@ row of practice 2. A route missing from ROUTES fails the test, so a new route ne
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scope, scopes_disabled
+from pypdf import PdfReader
 
 from assessments import agendas
 from assessments.models import Comparison, SessionAgenda
@@ -228,6 +230,9 @@ def actors(
 def canaries_in(response: Any) -> list[str]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode("latin-1") + json.dumps(dict(response.headers))
+    if response.get("Content-Type") == "application/pdf":
+        # A PDF's text is stored as glyph numbers: only a reader's extraction shows it.
+        text += "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     return [c for c in (CANARY, PARTNER_B_CANARY) if c in text]
 
 

@@ -4,7 +4,7 @@ reach any of it."""
 from __future__ import annotations
 
 import dataclasses
-import datetime
+import io
 import re
 import uuid
 from typing import Any
@@ -15,13 +15,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 from django_scopes import scope
+from pypdf import PdfReader
 
 from assessments import agendas, comparisons, scoring
-from assessments.agenda_pdf import AgendaDocument, PdfItem, latin1, render_agenda_pdf
 from assessments.models import AgendaItem, Assignment, Comparison, InstrumentVersion, SessionAgenda
 from assessments.services import NewAssignment, assignment_create
 from clients.models import Couple
-from practice.models import Membership, Practice
+from practice.models import AuditEvent, Membership, Practice
 from tests.factories import CoupleFactory
 from tests.support.answering import submit
 from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say
@@ -379,7 +379,12 @@ def test_the_agenda_page_has_no_inline_script_and_is_not_cached(
     assert "no-store" in response["Cache-Control"]
 
 
-def test_the_pdf_download_is_a_pdf_that_is_never_cached(
+def pdf_text(pdf: bytes) -> list[str]:
+    """The text layer of each page."""
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_the_pdf_download_is_an_audited_attachment_that_is_never_cached(
     as_counsellor: Client,
     assignment: NewAssignment,
     suggestions: tuple[scoring.TopicSuggestion, ...],
@@ -402,52 +407,80 @@ def test_the_pdf_download_is_a_pdf_that_is_never_cached(
     )
     assert "no-store" in response["Cache-Control"]
     assert response.content.startswith(b"%PDF")
-    assert len(response.content) > 1000
+    with scope(practice=assignment.assignment.practice):
+        event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert (event.object_type, event.object_id) == ("agenda", str(assignment.assignment.public_id))
 
 
-def test_an_empty_agenda_still_downloads_as_a_pdf(
+def test_the_pdf_is_the_pages_print_view_with_typography_intact(
+    as_counsellor: Client,
+    assignment: NewAssignment,
+    suggestions: tuple[scoring.TopicSuggestion, ...],
+) -> None:
+    add_topics(as_counsellor, assignment.assignment, suggestions[0].slug)
+    add_own(
+        as_counsellor,
+        assignment.assignment,
+        "Holidays \u2013 \u201cwho decides\u201d",
+        "Ask \u2026 gently",
+    )
+    as_counsellor.post(url("agenda", assignment.assignment), {"notes": "Bring the calendar"})
+    first = items_of(assignment.assignment)[0]
+
+    response = as_counsellor.get(url("agenda-pdf", assignment.assignment))
+
+    text = " ".join(" ".join(pdf_text(response.content)).split())
+    assert "Session agenda" in text
+    assert "Sam & Alex" in text
+    assert first.title in text
+    assert " ".join(first.rationale.split()) in text
+    assert " ".join(str(first.steps[0]).split()) in text
+    assert "Holidays \u2013 \u201cwho decides\u201d" in text
+    assert "Ask \u2026 gently" in text
+    assert "Bring the calendar" in text
+    assert "Confidential: prepared by the couple\u2019s counsellor, not for sharing." in text
+    assert "Page 1 of " in text
+    # What print hides stays out: navigation, buttons, the form for a new item, and the form's
+    # CSRF token (64 letters and digits), which must never sit in a file that gets passed on.
+    for hidden in ("Skip to content", "Download PDF", "Save agenda", "Add item"):
+        assert hidden not in text, hidden
+    assert not re.search(r"[A-Za-z0-9]{64}", text)
+
+
+def test_an_empty_agenda_still_downloads_as_a_pdf_saying_what_to_do_next(
     as_counsellor: Client, assignment: NewAssignment
 ) -> None:
     response = as_counsellor.get(url("agenda-pdf", assignment.assignment))
 
     assert response.status_code == 200
-    assert response.content.startswith(b"%PDF")
+    pages = pdf_text(response.content)
+    assert len(pages) == 1
+    assert "No topics yet \u2014 pick suggested topics from the report." in pages[0]
 
 
-def test_text_is_folded_into_latin_1_for_the_pdf_fonts() -> None:
-    curly = "\u201cWho decides?\u201d \u2013 she said\u2026 \u2018fine\u2019 \u2014 OK"
-    assert latin1(curly) == ("\"Who decides?\" - she said... 'fine' - OK")
-    assert latin1("Café crème, Łódź, Œuvre, 数") == "Café crème, Lódz, OEuvre, ?"
-    assert latin1("line one\r\nline two\x00") == "line one\nline two"
-
-
-def test_a_long_agenda_renders_over_several_pages() -> None:
-    items = tuple(
-        PdfItem(
-            number=n,
-            title=f"Topic {n} — with a “quoted” title",
-            rationale="Both partners say … " * 10,
-            why="Why it matters. " * 30,
-            steps=tuple(f"Step {s}: do the thing → then the next" for s in range(5)),
-            note="A note. " * 20,
-            own=n % 3 == 0,
+def test_a_long_agenda_runs_over_several_pages_each_numbered_and_no_note_is_cut_short(
+    as_counsellor: Client, assignment: NewAssignment
+) -> None:
+    for n in range(1, 9):
+        note = f"Note {n}. " + "A line of the counsellor\u2019s note. " * 40 + f"End of note {n}."
+        add_own(
+            as_counsellor,
+            assignment.assignment,
+            f"Topic {n} \u2014 a \u201cquoted\u201d title",
+            note,
         )
-        for n in range(1, 13)
-    )
-    document = AgendaDocument(
-        title="Session agenda",
-        couple="Zoë & Łukasz",
-        instrument="Balance of Power Inventory",
-        date=datetime.date(2025, 3, 4),
-        counsellor="Cleo Counsellor",
-        notes="General notes\nover two lines",
-        items=items,
-    )
 
-    pdf = render_agenda_pdf(document)
+    response = as_counsellor.get(url("agenda-pdf", assignment.assignment))
 
-    assert pdf.startswith(b"%PDF")
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) > 2
+    pages = pdf_text(response.content)
+    assert len(pages) > 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert "Confidential: prepared by the couple\u2019s counsellor" in page
+    text = "\n".join(pages)
+    for n in range(1, 9):
+        assert f"Topic {n} \u2014 a \u201cquoted\u201d title" in text
+        assert f"End of note {n}." in text
 
 
 # Who may reach it ------------------------------------------------------------------------------

@@ -3,9 +3,10 @@ partner), erasure (Art. 17), and who may make them."""
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
 import re
-import zlib
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+from pypdf import PdfReader
 
 from assessments import agendas
 from assessments import services as assessment_services
@@ -31,6 +33,7 @@ from assessments.scales import SCALES
 from assessments.services import NewAssignment
 from clients import privacy
 from clients.models import Client, Couple, Invitation
+from clients.templatetags.privacy_export import readable_time
 from practice.models import AuditEvent, Membership, Practice
 from tests.factories import CoupleFactory, MembershipFactory
 from tests.support.answering import both_equally
@@ -45,6 +48,7 @@ REOPEN_REASON = "Canary-reopen-reason for partner B"
 # Partner B answers so that every one of their answers differs from A's (A answers "both
 # equally" and the healthy pole), and B's share answers use a label A never does.
 B_ONLY_LABEL = "Almost always my partner"
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:[+-]\d{2}:\d{2}|Z)?")
 
 
 def b_distinct(item: dict[str, object]) -> int:
@@ -60,25 +64,34 @@ def url(name: str, couple: Couple, side: str) -> str:
     )
 
 
-def inflated(pdf: bytes) -> bytes:
-    """The file with every compressed stream inflated after it."""
-    chunks = [pdf]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            chunks.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            continue
-    return b"\n".join(chunks)
-
-
 def pdf_text(pdf: bytes) -> str:
-    """The text a reader sees: the strings of every text operator, joined (lines broken by the
-    layout join with a space)."""
-    strings = [
-        re.sub(r"\\(.)", r"\1", raw.decode("latin-1"))
-        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", inflated(pdf))
-    ]
-    return " ".join(" ".join(strings).split())
+    """The text a reader sees, on every page (lines broken by the layout join with a space)."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def pdf_metadata(pdf: bytes) -> str:
+    """The document information (title, author...) a PDF reader shows."""
+    return " ".join(str(value) for value in (PdfReader(io.BytesIO(pdf)).metadata or {}).values())
+
+
+def leaves(data: Any) -> list[Any]:
+    """Every value of a JSON document that is not itself a list or an object."""
+    if isinstance(data, dict):
+        return [leaf for value in data.values() for leaf in leaves(value)]
+    if isinstance(data, list):
+        return [leaf for value in data for leaf in leaves(value)]
+    return [data]
+
+
+def as_printed(value: Any) -> str | None:
+    """How the printable export shows a JSON value: times in words, in UTC; nothing for none."""
+    if value is None:
+        return None
+    if isinstance(value, str) and ISO_TIME.fullmatch(value):
+        moment = datetime.datetime.fromisoformat(value).astimezone(datetime.UTC)
+        return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+    return " ".join(str(value).split())
 
 
 @pytest.fixture
@@ -232,10 +245,27 @@ def test_the_pdf_export_shows_the_clients_answers_and_no_canary_of_the_partner(
     assert A_NAME in text
     assert A_EMAIL in text
     assert "Your answer: Both equally (3 of 5)" in text
-    raw = inflated(pdf)
+    metadata = pdf_metadata(pdf)
     for canary in partner_canaries(world):
         assert canary not in text
-        assert canary.encode("latin-1", "replace") not in raw
+        assert canary not in metadata
+
+
+def test_the_pdf_export_shows_every_value_the_json_export_holds(world: dict[str, Any]) -> None:
+    data = export_of(world["a"])
+
+    text = pdf_text(privacy.render_export_pdf(data))
+
+    printed = [as_printed(value) for value in leaves(data)]
+    assert len(printed) > 100
+    missing = [value for value in printed if value is not None and value not in text]
+    assert missing == []
+
+
+def test_the_printed_export_gives_times_in_words_in_utc() -> None:
+    assert readable_time("2025-03-04T10:05:59.123456+01:00") == "4 March 2025, 09:05 UTC"
+    assert readable_time("2025-03-04") == "4 March 2025"
+    assert readable_time(None) == "\u2014"
 
 
 def test_the_partners_own_export_is_equally_free_of_the_first_partner(
