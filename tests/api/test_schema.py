@@ -374,6 +374,7 @@ def test_docs_assets_are_served(anonymous: Client) -> None:
     for asset in assets:
         response = anonymous.get(asset)
         assert response.status_code == 200, asset
+        response.close()  # a static file is streamed from an open file
 
 
 def test_the_schema_lists_the_safety_status_and_names_the_latest_results_instrument() -> None:
