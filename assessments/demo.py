@@ -14,9 +14,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from assessments import comparisons
-from assessments import services as assessment_services
+from assessments.assignments import services as assignments_services
+from assessments.comparisons import services as comparisons
 from assessments.models import Comparison, InstrumentVersion
+from assessments.respond import services as respond_services
 from clients import services as client_services
 from clients.models import Couple, Invitation
 from clients.services import PartnerDetails
@@ -84,17 +85,17 @@ def _compared(
     """Assigns the instrument, has both partners answer and submit, compares at once, and
     dates it all `days_ago`."""
     version = InstrumentVersion.objects.current().get(instrument__slug=slug)
-    new = assessment_services.assignment_create(
+    new = assignments_services.assignment_create(
         couple=couple, instrument_version=version, created_by=counsellor
     )
     for invitation in Invitation.objects.filter(assignment=new.assignment):
         client_services.invitation_consent(invitation=invitation)
-        response = assessment_services.response_for_invitation(invitation=invitation)
+        response = respond_services.response_for_invitation(invitation=invitation)
         answers = {item["id"]: answer(item, invitation.partner) for item in version.items}
-        response = assessment_services.response_save_answers(
+        response = respond_services.response_save_answers(
             response=response, revision=response.revision, answers=answers
         )
-        assessment_services.response_submit(response=response)
+        respond_services.response_submit(response=response)
     comparison = Comparison.objects.get(assignment=new.assignment)
     comparisons.comparison_start_attempt(comparison_id=comparison.pk)
     comparisons.comparison_finish(comparison_id=comparison.pk)

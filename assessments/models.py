@@ -1,8 +1,9 @@
 """The instrument and topic library.
 
 These rows are global, shared by every practice (no `practice` field, no scoped manager): they are
-loaded from the files in `instruments/` and `topics.yaml` by `assessments.loader`, never edited
-through the app. A version of an instrument that has been given to a couple is frozen.
+loaded from the files in `library/instruments/` and `library/topics.yaml` by
+`assessments.library.loader`, never edited through the app. A version of an instrument that has
+been given to a couple is frozen.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django_scopes import ScopedManager
 
-from assessments import definitions, scoring
+from assessments.engine import scoring
+from assessments.library import validation as definitions
 
 # Instrument definitions by content hash (see `InstrumentVersion.as_definition`); a process meets
 # a handful of versions, the limit only guards against unbounded growth.

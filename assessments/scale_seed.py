@@ -26,9 +26,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from assessments import scoring
-from assessments.comparisons import ScoringContext, apply_result
-from assessments.loader import load_library
+from assessments.comparisons.services import ScoringContext, apply_result
+from assessments.engine import scoring
+from assessments.library.loader import load_library
 from assessments.models import Assignment, Comparison, InstrumentVersion, Response
 from clients.models import Client, Couple, Invitation
 from practice.models import Membership, Practice, User

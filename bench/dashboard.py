@@ -37,9 +37,9 @@ def run(bench: Bench) -> Part:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from assessments.dashboard import selectors as dashboard
     from assessments.models import Assignment, Response
     from clients.models import Couple
-    from practice import dashboard
     from practice.models import Membership, Practice
 
     load = common.load_average()

@@ -317,8 +317,8 @@ def _respondents(bench: Bench, practice: Any, owner: Any, count: int) -> list[Se
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
+    from assessments.assignments.services import assignment_create
     from assessments.models import Assignment, InstrumentVersion
-    from assessments.services import assignment_create
     from clients.models import Couple, Invitation
     from clients.services import PartnerDetails, couple_create
     from clients.tokens import new_token, token_hash

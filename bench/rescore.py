@@ -16,7 +16,7 @@ def run(bench: Bench) -> Part:
     common.setup_django(bench)
     from django.db import connection
 
-    from assessments import comparisons
+    from assessments.comparisons import services as comparisons
     from assessments.models import Comparison, ComparisonHistory
     from clients.models import Couple
 

@@ -95,9 +95,10 @@ def profile_job(bench: Bench, practice: Any) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from assessments import comparisons, scoring
+    from assessments.comparisons import services as comparisons
+    from assessments.comparisons.tasks import run_comparison
+    from assessments.engine import scoring
     from assessments.models import Comparison, InstrumentVersion
-    from assessments.tasks import run_comparison
 
     n = bench.sizes.profile_jobs
     ids = make_pending(practice, n + 1)
@@ -282,7 +283,7 @@ def noop_round(worker: Worker, n: int) -> float:
 
 
 def comparison_round(worker: Worker, practice: Any, ids: list[int]) -> tuple[float, int]:
-    from assessments.tasks import run_comparison
+    from assessments.comparisons.tasks import run_comparison
 
     def enqueue() -> None:
         for pk in ids:

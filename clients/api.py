@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments import comparisons
 from assessments.caseload.selectors import couples_for_api
+from assessments.comparisons import services as comparisons
 from clients import selectors, services
 from clients.models import Client, Couple, Invitation
 from clients.serializers import (

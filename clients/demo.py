@@ -13,9 +13,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from assessments import services as assessment_services
-from assessments.loader import load_library
+from assessments.assignments import services as assignments_services
+from assessments.library.loader import load_library
 from assessments.models import Assignment, InstrumentVersion
+from assessments.respond import services as respond_services
 from clients import services
 from clients.models import Couple, Invitation, Partner
 from clients.services import PartnerDetails
@@ -117,7 +118,7 @@ def _add(practice: Practice, users: dict[str, User], spec: DemoCouple) -> None:
     today = timezone.localdate()
     due = today + timedelta(days=spec.due_in_days) if spec.due_in_days is not None else None
     future_due = due if due is not None and due >= today else None
-    new = assessment_services.assignment_create(
+    new = assignments_services.assignment_create(
         couple=couple, instrument_version=version, created_by=counsellor, due_date=future_due
     )
     assignment = new.assignment
@@ -147,17 +148,17 @@ def _answer(
     invitation.opened_at = timezone.now() - timedelta(days=2)
     invitation.save(update_fields=["opened_at"])
     services.invitation_consent(invitation=invitation)
-    response = assessment_services.response_for_invitation(invitation=invitation)
+    response = respond_services.response_for_invitation(invitation=invitation)
     items = {item["id"]: item for item in invitation.assignment.instrument_version.items}
     order = response.item_order or list(items)
     chosen = order[: round(len(order) * share)]
     if chosen:
         answers = {item_id: _value(items[item_id], invitation.partner, rng) for item_id in chosen}
-        response = assessment_services.response_save_answers(
+        response = respond_services.response_save_answers(
             response=response, revision=response.revision, answers=answers
         )
     if submit:
-        assessment_services.response_submit(response=response)
+        respond_services.response_submit(response=response)
 
 
 def _value(item: dict[str, Any], side: str, rng: random.Random) -> int:

@@ -9,9 +9,9 @@ from uuid import UUID
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessments.assignments.selectors import LATEST_RESULT_COLUMNS
+from assessments.engine.scoring import Band
 from assessments.safety_status import SafetyStatus
-from assessments.scoring import Band
-from assessments.selectors import LATEST_RESULT_COLUMNS
 from clients import selectors
 from clients.models import Client, Couple, Invitation
 from clients.services import PartnerDetails

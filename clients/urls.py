@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, register_converter
 
-from assessments import assignment_views
-from clients import privacy_views, views
+from assessments.assignments import views as assignment_views
+from clients import views
 from clients.models import Couple
+from clients.privacy import views as privacy_views
 
 
 class PartnerConverter:

@@ -12,8 +12,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments.assignments.forms import AssignForm
 from assessments.caseload import selectors as caseload
-from assessments.forms import AssignForm
 from clients import selectors, services
 from clients.forms import CoupleForm
 from clients.models import Couple

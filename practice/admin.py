@@ -39,7 +39,7 @@ class PracticeAdmin(admin.ModelAdmin[Practice]):
     @admin.action(description="Re-score changed comparisons (keeps earlier results)")
     def rescore_comparisons(self, request: HttpRequest, queryset: QuerySet[Practice]) -> None:
         # The operator never sees results: the job runs in the background and reports counts.
-        from assessments.comparisons import rescore_request
+        from assessments.comparisons.services import rescore_request
 
         for practice in queryset:
             rescore_request(practice=practice)

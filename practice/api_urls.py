@@ -8,13 +8,10 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from assessments.api import (
-    AgendaViewSet,
-    AssignmentViewSet,
-    ComparisonViewSet,
-    InstrumentViewSet,
-    TopicViewSet,
-)
+from assessments.assignments.api import AssignmentViewSet
+from assessments.comparisons.api import ComparisonViewSet
+from assessments.library.api import InstrumentViewSet, TopicViewSet
+from assessments.reports.api import AgendaViewSet
 from clients.api import ClientViewSet, CoupleViewSet, InvitationViewSet
 from practice.api import (
     MemberViewSet,

@@ -13,3 +13,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
 app = Celery("fulcrum")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Task modules that sit in a feature package rather than at an app's root.
+app.autodiscover_tasks(["assessments.comparisons"])

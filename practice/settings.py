@@ -165,7 +165,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reconcile-comparisons": {
-        "task": "assessments.tasks.reconcile_comparisons",
+        "task": "assessments.comparisons.tasks.reconcile_comparisons",
         "schedule": env.float("RECONCILE_EVERY_SECONDS", default=60.0),
     },
     "send-invitation-reminders": {

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from practice import audit_views, dashboard_views, two_factor_views, views
+from assessments.dashboard import views as dashboard_views
+from practice import audit_views, two_factor_views, views
 from practice.health import healthz
 
 account_patterns = [
@@ -80,7 +81,6 @@ practice_patterns: list[URLPattern | URLResolver] = [
     path("practice/dashboard/", dashboard_views.practice_dashboard, name="practice-dashboard"),
     path("", include("assessments.urls")),
     path("", include("clients.urls")),
-    path("", include("assessments.agenda_urls")),
 ]
 
 urlpatterns = [
@@ -89,7 +89,7 @@ urlpatterns = [
     path("", include(auth_patterns)),
     path("account/", include(account_patterns)),
     path("p/<slug:practice_slug>/", include(practice_patterns)),
-    path("", include("assessments.respond_urls")),
+    path("", include("assessments.respond.urls")),
     path("api/v1/", include("practice.api_urls")),
     path("admin/", admin.site.urls),
 ]

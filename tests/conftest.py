@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.test import Client
 from django_scopes import scope
 
+from assessments.assignments.services import NewAssignment, assignment_create
 from assessments.models import InstrumentVersion
-from assessments.services import NewAssignment, assignment_create
 from clients.models import Couple
 from practice.celery import app as celery_app
 from practice.models import Membership, Practice, User
@@ -181,7 +181,7 @@ def anonymous() -> Client:
 @pytest.fixture
 def library(db: None) -> None:
     """The shipped instruments and topics, loaded as `make run` loads them."""
-    from assessments.loader import load_library
+    from assessments.library.loader import load_library
 
     load_library()
 

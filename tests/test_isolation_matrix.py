@@ -23,8 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
-from assessments import agendas
 from assessments.models import Comparison, SessionAgenda
+from assessments.reports import agenda as agendas
 from clients import services as client_services
 from clients.models import Couple, Invitation
 from practice.api_auth import token_create

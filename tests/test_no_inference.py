@@ -22,8 +22,8 @@ from django.urls import reverse
 from django_scopes import scope
 from pypdf import PdfReader
 
+from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison
-from assessments.services import NewAssignment
 from clients.models import Couple
 from practice.models import Membership, Practice
 from tests.factories import CoupleFactory

@@ -22,9 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from assessments import safety_status as safety
-from assessments.models import Assignment, Comparison, InstrumentVersion
-from assessments.safety_status import SafetyStatus, couple_safety_status, with_safety_status
-from assessments.selectors import (
+from assessments.assignments.selectors import (
     AssignmentProgress,
     PartnerProgress,
     assignment_progress,
@@ -32,6 +30,8 @@ from assessments.selectors import (
     latest_assignments,
     with_latest_result,
 )
+from assessments.models import Assignment, Comparison, InstrumentVersion
+from assessments.safety_status import SafetyStatus, couple_safety_status, with_safety_status
 from clients.models import Client, Couple, Invitation
 from clients.selectors import counsellors_by_name, couples_visible_to, search_couples
 from practice.models import Membership, Practice

@@ -9,9 +9,9 @@ import pytest
 from django_scopes import scope
 from rest_framework.test import APIClient
 
-from assessments import agendas
+from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison, SessionAgenda
-from assessments.services import NewAssignment
+from assessments.reports import agenda as agendas
 from practice.api_auth import token_create
 from practice.models import Membership, Practice, User
 from tests.factories import MembershipFactory

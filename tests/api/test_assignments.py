@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_scopes import scope
 from rest_framework.test import APIClient
 
+from assessments.assignments.services import NewAssignment
 from assessments.models import Assignment, Comparison
-from assessments.services import NewAssignment
 from clients.models import Client, Couple
 from practice.models import Practice
 from tests.api.conftest import error_of, tenant

@@ -9,8 +9,8 @@ import pytest
 from django_scopes import scope
 from rest_framework.test import APIClient
 
+from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison
-from assessments.services import NewAssignment
 from practice.models import AuditEvent, Membership, Practice
 from tests.api.conftest import error_of, tenant
 from tests.support.comparing import assign, b_reports_fear, compared

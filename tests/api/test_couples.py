@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 from rest_framework.test import APIClient
 
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
 from clients.models import Couple
 from practice.models import Membership, Practice
 from tests.api.conftest import error_of, tenant

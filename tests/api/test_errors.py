@@ -14,7 +14,7 @@ from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from assessments.models import Comparison, SessionAgenda
-from assessments.respond_api import RespondFormAPI
+from assessments.respond.api import RespondFormAPI
 from clients.models import Couple
 from practice.api_errors import exception_handler
 from practice.models import Practice

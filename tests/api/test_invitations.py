@@ -8,7 +8,7 @@ import pytest
 from django_scopes import scope
 from rest_framework.test import APIClient
 
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
 from clients.models import Client, Invitation
 from practice.models import Practice
 from tests.api.conftest import error_of, tenant

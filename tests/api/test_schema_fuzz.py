@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from assessments import agendas
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
+from assessments.reports import agenda as agendas
 from clients.models import Couple, Invitation
 from practice.api_auth import token_create
 from practice.models import Membership, Practice, User

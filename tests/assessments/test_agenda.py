@@ -17,9 +17,11 @@ from django.utils.html import escape
 from django_scopes import scope
 from pypdf import PdfReader
 
-from assessments import agendas, comparisons, scoring
+from assessments.assignments.services import NewAssignment, assignment_create
+from assessments.comparisons import services as comparisons
+from assessments.engine import scoring
 from assessments.models import AgendaItem, Assignment, Comparison, InstrumentVersion, SessionAgenda
-from assessments.services import NewAssignment, assignment_create
+from assessments.reports import agenda as agendas
 from clients.models import Couple
 from practice.models import AuditEvent, Membership, Practice
 from tests.factories import CoupleFactory

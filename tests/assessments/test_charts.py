@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments.charts import (
+from assessments.charts.base import (
     BAND_COLOURS,
     INSUFFICIENT,
     NO_DATA,
@@ -34,14 +34,16 @@ from assessments.charts import (
     PARTNER_B,
     Chart,
     figure_json,
+)
+from assessments.charts.practice import (
     funnel_chart,
     practice_trend_chart,
-    report_charts,
     top_areas_chart,
-    trend_chart,
     workload_chart,
 )
-from assessments.scoring import (
+from assessments.charts.report import report_charts
+from assessments.charts.trend import trend_chart
+from assessments.engine.scoring import (
     AreaDef,
     ComparisonResult,
     InstrumentDef,

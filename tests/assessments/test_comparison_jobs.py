@@ -19,10 +19,12 @@ from django.test import override_settings
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from assessments import comparisons, job_hooks, scoring
+from assessments.assignments.services import NewAssignment
+from assessments.comparisons import job_hooks
+from assessments.comparisons import services as comparisons
+from assessments.comparisons.tasks import reconcile_comparisons, run_comparison
+from assessments.engine import scoring
 from assessments.models import Comparison, Response
-from assessments.services import NewAssignment
-from assessments.tasks import reconcile_comparisons, run_comparison
 from practice.celery import app as celery_app
 from practice.tasks import ping
 from tests.support.answering import answer_all, submit

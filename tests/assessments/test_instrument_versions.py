@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from django_scopes import scope
 
-from assessments import comparisons, scoring
-from assessments.loader import load_library
+from assessments.comparisons import services as comparisons
+from assessments.engine import scoring
+from assessments.library.loader import load_library
 from assessments.models import Comparison, InstrumentVersion
 from clients.models import Couple
 from practice.models import Membership

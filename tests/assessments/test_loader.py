@@ -15,15 +15,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from assessments import definitions
-from assessments.definitions import DefinitionError, validate_instrument, validate_topics
-from assessments.loader import (
+from assessments.library import validation as definitions
+from assessments.library.loader import (
     INSTRUMENTS_DIR,
     TOPICS_FILE,
     LoadReport,
     Status,
     load_library,
 )
+from assessments.library.validation import DefinitionError, validate_instrument, validate_topics
 from assessments.management.commands.load_instruments import Command
 from assessments.models import Instrument, InstrumentVersion, Topic
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from assessments.definitions import DefinitionError, instrument_def, validate_instrument
+from assessments.library.validation import DefinitionError, instrument_def, validate_instrument
 
 SOURCE = "example.yaml"
 TOPICS = {"building-trust"}

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.html import escape
 from django_scopes import scope
 
-from assessments import comparisons
+from assessments.assignments.services import NewAssignment, response_reopen
+from assessments.comparisons import services as comparisons
 from assessments.models import Comparison, Response
-from assessments.services import NewAssignment, response_reopen
 from clients.models import Couple
 from practice.models import Membership, Practice
 from tests.factories import CoupleFactory, MembershipFactory

@@ -4,9 +4,11 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
-from assessments import comparisons, scoring
+from assessments.assignments.services import NewAssignment, response_reopen
+from assessments.comparisons import services as comparisons
+from assessments.engine import scoring
 from assessments.models import Comparison, ComparisonHistory, Topic
-from assessments.services import NewAssignment, response_reopen, response_submit
+from assessments.respond.services import response_submit
 from practice.models import Membership
 from tests.support.answering import submit
 from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say

@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django_scopes import scope
 
-from assessments import services
+from assessments.assignments.services import NewAssignment
 from assessments.models import Response
-from assessments.selectors import form_sections
-from assessments.services import NewAssignment
+from assessments.respond import services
+from assessments.respond.selectors import form_sections
 from clients import services as client_services
 from clients.models import Invitation, Partner
 

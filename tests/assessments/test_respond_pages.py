@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django_scopes import scope
 
-from assessments import services
+from assessments.assignments.services import NewAssignment
 from assessments.models import Response
-from assessments.selectors import form_sections
-from assessments.services import NewAssignment
+from assessments.respond import services
+from assessments.respond.selectors import form_sections
 from clients import services as client_services
 from clients.models import Invitation, Partner
 
@@ -178,7 +178,7 @@ def test_respond_pages_without_a_link_ask_for_the_link(db: None) -> None:
 
 
 def test_guessing_links_is_throttled_per_address(assignment: NewAssignment) -> None:
-    from assessments.respond_views import GUESS_LIMIT
+    from assessments.respond.views import GUESS_LIMIT
 
     guesser = Client(REMOTE_ADDR="203.0.113.9")
     for n in range(GUESS_LIMIT):
@@ -483,7 +483,7 @@ def test_respondent_pages_are_no_store_and_carry_no_inline_script(
 
 
 def test_respondent_urls_name_no_couple_practice_or_partner() -> None:
-    from assessments import respond_urls
+    from assessments.respond import urls as respond_urls
 
     for pattern in respond_urls.urlpatterns:
         route = str(pattern.pattern)

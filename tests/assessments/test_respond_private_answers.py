@@ -13,9 +13,9 @@ import pytest
 from django.test import Client
 from django_scopes import scope
 
-from assessments import services
+from assessments.assignments.services import NewAssignment
 from assessments.models import Response
-from assessments.services import NewAssignment
+from assessments.respond import services
 from clients import services as client_services
 from clients.models import Couple, Invitation, Partner
 from practice.models import Membership

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django_scopes import scope
 
-from assessments import services
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
+from assessments.respond import services
 from clients import services as client_services
 from clients.models import Invitation, Partner
 from clients.respondent import SESSION_KEY

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django_scopes import scope
 
+from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison
 from assessments.safety_status import (
     SafetyStatus,
@@ -15,7 +16,6 @@ from assessments.safety_status import (
     safety_status_of,
     with_safety_status,
 )
-from assessments.services import NewAssignment
 from clients.models import Couple
 from practice.models import Membership, Practice
 from tests.factories import CoupleFactory

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import pytest
 
-from assessments.scoring import (
+from assessments.engine.scoring import (
     ALGORITHM_VERSION,
     SAFETY_RATIONALE,
     AreaDef,

@@ -15,7 +15,7 @@ from typing import Literal, TypeVar
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from assessments.scoring import (
+from assessments.engine.scoring import (
     MIN_ITEMS_FOR_PARTNER_NUMBERS,
     SAFETY_RATIONALE,
     AreaDef,

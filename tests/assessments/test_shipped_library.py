@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from assessments import scoring
-from assessments.definitions import validate_instrument, validate_topics
-from assessments.loader import INSTRUMENTS_DIR, TOPICS_FILE, Status, load_library
+from assessments.engine import scoring
+from assessments.library.loader import INSTRUMENTS_DIR, TOPICS_FILE, Status, load_library
+from assessments.library.validation import validate_instrument, validate_topics
 from assessments.models import Instrument, InstrumentVersion, Topic
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django_scopes import scope
 from playwright.sync_api import Page, expect
 
-from assessments import agendas, comparisons
+from assessments.assignments.services import NewAssignment
+from assessments.comparisons import services as comparisons
 from assessments.models import AgendaItem, Assignment, Comparison
-from assessments.services import NewAssignment
+from assessments.reports import agenda as agendas
 from practice.models import Membership, User
 from tests.support.answering import submit
 from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say

@@ -10,8 +10,8 @@ import pytest
 from django_scopes import scope
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
+from assessments.assignments.services import assignment_create
 from assessments.models import InstrumentVersion, Response
-from assessments.services import assignment_create
 from clients import services as client_services
 from clients.models import Couple, Invitation, Partner
 from practice.models import Membership

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
 from practice.models import Membership, User
 from tests.support.comparing import a_holds_the_say, assign, b_agrees_a_holds_the_say, compared
 

@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
+from assessments.assignments.services import NewAssignment, assignment_create
 from assessments.models import Assignment, InstrumentVersion, Response
-from assessments.services import (
-    NewAssignment,
-    assignment_create,
+from assessments.respond.services import (
     response_for_invitation,
     response_save_answers,
     response_submit,

@@ -13,11 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope
 
+from assessments.assignments.services import assignment_create, response_reopen
 from assessments.models import Assignment, InstrumentVersion
-from assessments.services import (
-    assignment_create,
+from assessments.respond.services import (
     response_for_invitation,
-    response_reopen,
     response_save_answers,
     response_submit,
 )

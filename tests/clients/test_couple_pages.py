@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
+from assessments.assignments.services import NewAssignment
 from assessments.models import InstrumentVersion, Response
-from assessments.services import (
-    NewAssignment,
+from assessments.respond.services import (
     response_for_invitation,
     response_save_answers,
     response_submit,

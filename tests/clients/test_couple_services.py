@@ -8,14 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_scopes import scope
 
+from assessments.assignments.selectors import Stage, assignment_progress, assignments_with_progress
+from assessments.assignments.services import NewAssignment, assignment_create, response_reopen
 from assessments.caseload.selectors import couple_list, couple_page, couple_rows
 from assessments.models import Assignment, InstrumentVersion
-from assessments.selectors import Stage, assignment_progress, assignments_with_progress
-from assessments.services import (
-    NewAssignment,
-    assignment_create,
+from assessments.respond.services import (
     response_for_invitation,
-    response_reopen,
     response_save_answers,
     response_submit,
 )

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
+from assessments.assignments.selectors import Stage
 from assessments.caseload.selectors import couple_list, couple_page, couple_rows
 from assessments.demo import PARTNERS, REVIEW_PARTNERS
 from assessments.models import Response
-from assessments.selectors import Stage
 from clients.demo import DEMO_COUPLES, add_demo_couples
 from clients.models import Couple, Invitation
 from practice.demo import DEMO_EXTENSIONS

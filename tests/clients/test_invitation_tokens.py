@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from django_scopes import scope
 
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
 from clients import services
 from clients.models import Invitation, Partner
 from clients.respondent import SESSION_KEY

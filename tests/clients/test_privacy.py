@@ -20,8 +20,9 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
-from assessments import agendas
-from assessments import services as assessment_services
+from assessments.assignments import services as assessment_services
+from assessments.assignments.services import NewAssignment
+from assessments.engine.scales import SCALES
 from assessments.models import (
     AgendaItem,
     Comparison,
@@ -29,10 +30,11 @@ from assessments.models import (
     Response,
     SessionAgenda,
 )
-from assessments.scales import SCALES
-from assessments.services import NewAssignment
-from clients import privacy
+from assessments.reports import agenda as agendas
 from clients.models import Client, Couple, Invitation
+from clients.privacy import erasure as privacy_erasure
+from clients.privacy import export as privacy_export
+from clients.privacy import sessions as privacy_sessions
 from clients.templatetags.privacy_export import readable_time
 from practice.models import AuditEvent, Membership, Practice
 from tests.factories import CoupleFactory, MembershipFactory
@@ -156,7 +158,7 @@ def world(
 
 def export_of(client: Client) -> dict[str, Any]:
     with scope(practice=client.practice):
-        return privacy.client_export(client)
+        return privacy_export.client_export(client)
 
 
 def partner_canaries(world: dict[str, Any]) -> list[str]:
@@ -238,7 +240,7 @@ def test_the_pdf_export_shows_the_clients_answers_and_no_canary_of_the_partner(
     world: dict[str, Any],
 ) -> None:
     with scope(practice=world["a"].practice):
-        pdf = privacy.client_export_pdf(world["a"])
+        pdf = privacy_export.client_export_pdf(world["a"])
 
     text = pdf_text(pdf)
     assert pdf.startswith(b"%PDF")
@@ -254,7 +256,7 @@ def test_the_pdf_export_shows_the_clients_answers_and_no_canary_of_the_partner(
 def test_the_pdf_export_shows_every_value_the_json_export_holds(world: dict[str, Any]) -> None:
     data = export_of(world["a"])
 
-    text = pdf_text(privacy.render_export_pdf(data))
+    text = pdf_text(privacy_export.render_export_pdf(data))
 
     printed = [as_printed(value) for value in leaves(data)]
     assert len(printed) > 100
@@ -443,7 +445,7 @@ def test_erasure_leaves_no_personal_data_of_the_client_anywhere(
     couple = world["couple"]
     # A staff session still holding a link to show once, with the partners' names in it.
     session = SessionStore(session_key=as_counsellor.session.session_key)
-    session[f"{privacy.ONCE_LINKS_PREFIX}{couple.public_id}"] = [[A_NAME, "http://x/i/t"]]
+    session[f"{privacy_sessions.ONCE_LINKS_PREFIX}{couple.public_id}"] = [[A_NAME, "http://x/i/t"]]
     session.save()
     a_answers = [response.answers for response in world["responses"]["a"]]
     assert A_NAME in every_stored_text()
@@ -480,7 +482,7 @@ def test_erasure_keeps_the_partners_own_answers_and_details_intact(
     }
 
     with scope(practice=world["a"].practice):
-        privacy.client_erase(client=world["a"], by=world["couple"].counsellors.first())
+        privacy_erasure.client_erase(client=world["a"], by=world["couple"].counsellors.first())
 
     with scopes_disabled():
         after = {
@@ -511,8 +513,8 @@ def test_the_export_after_erasure_holds_no_more_than_the_erased_placeholder(
     world: dict[str, Any],
 ) -> None:
     with scope(practice=world["a"].practice):
-        privacy.client_erase(client=world["a"], by=world["couple"].counsellors.first())
-        data = privacy.client_export(Client.objects.get(pk=world["a"].pk))
+        privacy_erasure.client_erase(client=world["a"], by=world["couple"].counsellors.first())
+        data = privacy_export.client_export(Client.objects.get(pk=world["a"].pk))
 
     assert data["profile"]["display_name"] == "Erased client"
     assert data["profile"]["email"] == ""
@@ -531,10 +533,10 @@ def test_a_client_in_two_couples_is_reached_and_erased_through_either_couple(
         counsellors=[counsellor_membership],
     )
     with scope(practice=second.practice):
-        assert privacy.partner_for_privacy_request(
+        assert privacy_export.partner_for_privacy_request(
             second.practice, counsellor_membership, second.public_id, "b", reads_answers=False
         ) == (second, world["a"])
-        privacy.client_erase(client=world["a"], by=counsellor_membership)
+        privacy_erasure.client_erase(client=world["a"], by=counsellor_membership)
     with scopes_disabled():
         assert not Response.objects.filter(assignment__couple=world["couple"], partner="a").exists()
         assert Couple.objects.get(pk=second.pk).partner_b.display_name == "Erased client"

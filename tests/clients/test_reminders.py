@@ -15,8 +15,8 @@ from django.test import Client
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison
-from assessments.services import NewAssignment
 from clients import reminders, services
 from clients.models import Couple, Invitation, Partner
 from clients.tasks import send_daily_digests, send_due_reminders, send_reminder
@@ -230,7 +230,7 @@ def test_no_reminder_once_the_partner_submitted(assignment: NewAssignment, time_
 def test_a_reopened_response_is_due_again(
     assignment: NewAssignment, counsellor_membership: Membership, time_machine
 ) -> None:
-    from assessments.services import response_reopen
+    from assessments.assignments.services import response_reopen
 
     invitation = invitation_of(assignment)
     submitted = submit(assignment.assignment, Partner.A)

@@ -17,13 +17,13 @@ from django.test import Client
 from django.utils import timezone
 from django_scopes import scope
 
-from assessments import services
+from assessments.assignments.services import NewAssignment
 from assessments.models import Response
-from assessments.selectors import form_sections
-from assessments.services import NewAssignment
+from assessments.respond import services
+from assessments.respond.selectors import form_sections
 from clients import services as client_services
 from clients.models import Invitation, Partner
-from clients.privacy import client_erase
+from clients.privacy.erasure import client_erase
 from clients.respondent import SESSION_KEY
 from clients.tasks import send_invitation_email
 from practice.models import Membership

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django_scopes import scope
 
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
 from clients import services as client_services
 from clients.models import Invitation
 from practice.models import AuditEvent, Practice, User

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 from django_scopes import scope
 
+from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison
-from assessments.services import NewAssignment
 from clients.models import Couple
 from practice.models import Membership, Practice
 from tests.factories import CoupleFactory

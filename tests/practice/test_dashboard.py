@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from assessments import comparisons
+from assessments.assignments.services import NewAssignment, assignment_create, response_reopen
+from assessments.comparisons import services as comparisons
+from assessments.dashboard.selectors import Dashboard, WorkloadRow, practice_dashboard
 from assessments.models import Assignment, Comparison, InstrumentVersion, Response
-from assessments.services import NewAssignment, assignment_create, response_reopen
 from clients.models import Couple, Invitation
 from clients.services import PartnerDetails, couple_create, couple_set_status
-from practice.dashboard import Dashboard, WorkloadRow, practice_dashboard
 from practice.models import Membership, Practice
 from tests.factories import MembershipFactory
 from tests.support.answering import answer_all, submit

@@ -22,11 +22,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
-from assessments import agendas
+from assessments.assignments.services import response_reopen
 from assessments.models import ComparisonHistory, Response
-from assessments.services import response_reopen
+from assessments.reports import agenda as agendas
 from clients.models import Couple, Invitation
-from clients.privacy import practice_offboard
+from clients.privacy.offboarding import practice_offboard
 from practice import audit
 from practice.models import ApiToken, AuditEvent, Membership, Practice, User
 from tests.factories import CoupleFactory, MembershipFactory, PracticeFactory, UserFactory

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
-from assessments import agendas
-from assessments.services import NewAssignment
-from clients import privacy
+from assessments.assignments.services import NewAssignment
+from assessments.reports import agenda as agendas
 from clients.models import Client, Couple
+from clients.privacy import export as privacy
 from practice.models import Membership
 from practice.pdf import PdfResourceRefused, render_pdf, static_files_fetcher
 

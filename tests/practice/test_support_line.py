@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django_scopes import scope
 
-from assessments import services
-from assessments.services import NewAssignment
+from assessments.assignments.services import NewAssignment
+from assessments.respond import services
 from clients import services as client_services
 from clients.models import Invitation, Partner
 from practice.models import DEFAULT_SUPPORT_LINE, SUPPORT_LINE_MAX_LENGTH, Practice

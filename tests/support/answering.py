@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from django_scopes import scope
 
-from assessments import services
 from assessments.models import Assignment, Response
+from assessments.respond import services
 from clients.models import Invitation
 
 Answerer = Callable[[dict[str, object]], int]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django_scopes import scope
 
-from assessments import comparisons
+from assessments.assignments.services import NewAssignment, assignment_create
+from assessments.comparisons import services as comparisons
 from assessments.models import Comparison, InstrumentVersion
-from assessments.services import NewAssignment, assignment_create
 from clients.models import Couple
 from practice.models import Membership
 from tests.support.answering import Answerer, both_equally, submit

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_scopes import scope
 
-from assessments import comparisons
+from assessments.comparisons import services as comparisons
 from assessments.models import Comparison
 from clients.models import Couple
 from practice.models import Membership

@@ -5,15 +5,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.definitions import DefinitionError
-from assessments.loader import load_library
+from assessments.library.loader import load_library
+from assessments.library.validation import DefinitionError
 
 
 class Command(BaseCommand):
     help = (
         "Validate the instrument and topic files and load them into the library, all or nothing."
-        " Without PATHs, loads every instrument in assessments/instruments/ and"
-        " assessments/topics.yaml; a folder loads its *.yaml files."
+        " Without PATHs, loads every instrument in assessments/library/instruments/ and"
+        " assessments/library/topics.yaml; a folder loads its *.yaml files."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_scopes import scope
 
-from assessments.comparisons import rescore
+from assessments.comparisons.services import rescore
 from practice.models import Practice
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clients.privacy import practice_offboard, practice_rows
+from clients.privacy.offboarding import practice_offboard, practice_rows
 from practice.models import Practice
 
 

@@ -1,0 +1,440 @@
+"""Writes on comparisons: request one when both partners have submitted, run it exactly once,
+re-run what was lost, and re-score after an algorithm or library change."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, Field, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from assessments.comparisons import job_hooks
+from assessments.engine import scoring
+from assessments.models import (
+    Assignment,
+    Comparison,
+    ComparisonHistory,
+    InstrumentVersion,
+    Response,
+    Topic,
+)
+from practice.models import Membership, Practice
+from practice.tenancy import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def _enqueue(comparison: Comparison) -> None:
+    from assessments.comparisons.tasks import run_comparison
+
+    enqueue_on_commit(run_comparison, comparison.practice, comparison.pk)
+
+
+def rescore_request(*, practice: Practice) -> None:
+    """Queues the re-scoring of the practice's changed comparisons once the caller commits (the
+    operator's admin action: the operator never sees the results, only that it was queued)."""
+    from assessments.comparisons.tasks import rescore_practice
+
+    enqueue_on_commit(rescore_practice, practice)
+
+
+def latest_responses(assignment: Assignment) -> tuple[Response | None, Response | None]:
+    latest: dict[str, Response] = {}
+    for response in assignment.responses.order_by("partner", "-answers_version"):
+        latest.setdefault(response.partner, response)
+    return latest.get("a"), latest.get("b")
+
+
+@transaction.atomic
+def comparison_request(*, assignment: Assignment) -> Comparison | None:
+    """Creates (once) the comparison of both partners' latest submitted answers and queues it.
+    Does nothing while either partner has not submitted."""
+    a, b = latest_responses(assignment)
+    if a is None or b is None or a.submitted_at is None or b.submitted_at is None:
+        return None
+    try:
+        with transaction.atomic():
+            comparison, created = Comparison.objects.get_or_create(
+                practice=assignment.practice,
+                assignment=assignment,
+                response_a=a,
+                response_b=b,
+                defaults={"queued_at": timezone.now()},
+            )
+    except IntegrityError:
+        # Both partners submitted at the same moment: the other request created it.
+        return Comparison.objects.get(assignment=assignment, response_a=a, response_b=b)
+    if created:
+        _enqueue(comparison)
+    return comparison
+
+
+@transaction.atomic
+def comparison_retry(*, comparison: Comparison) -> None:
+    """The counsellor's retry of a failed comparison: a fresh set of attempts."""
+    locked = Comparison.objects.select_for_update().get(pk=comparison.pk)
+    if locked.status != Comparison.Status.FAILED:
+        return
+    locked.status = Comparison.Status.PENDING
+    locked.attempts = 0
+    locked.last_error = ""
+    locked.queued_at = timezone.now()
+    locked.save(update_fields=["status", "attempts", "last_error", "queued_at"])
+    _enqueue(locked)
+
+
+def library_topics() -> list[scoring.TopicDef]:
+    return [topic.as_definition() for topic in Topic.objects.order_by("slug")]
+
+
+# Per-process cache of the topic library for the comparison job, which would otherwise rebuild it
+# for every comparison; keyed by the topics' content hashes, so a changed library is never served
+# from it. (Instrument definitions are cached the same way, in `InstrumentVersion.as_definition`.)
+_topics_by_hash: dict[str, list[scoring.TopicDef]] = {}
+_CACHE_LIMIT = 64  # library versions seen by one process: a handful in practice
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What scoring needs besides the answers; loaded once per job or per re-scoring batch."""
+
+    topics: list[scoring.TopicDef]
+    topics_hash: str
+
+    @classmethod
+    def load(cls) -> ScoringContext:
+        hashes = "".join(Topic.objects.order_by("slug").values_list("content_hash", flat=True))
+        topics_hash = hashlib.sha256(hashes.encode()).hexdigest()
+        # Only the hashes are read each time; the topics themselves once per library version.
+        topics = _topics_by_hash.get(topics_hash)
+        if topics is None:
+            topics = library_topics()
+            _remember(_topics_by_hash, topics_hash, topics)
+        return cls(topics, topics_hash)
+
+    def params_hash(self, version: InstrumentVersion) -> str:
+        return hashlib.sha256(f"{version.content_hash}:{self.topics_hash}".encode()).hexdigest()
+
+
+def _compute(comparison: Comparison, context: ScoringContext) -> scoring.ComparisonResult:
+    version = comparison.assignment.instrument_version
+    return scoring.compare(
+        version.as_definition(),
+        comparison.response_a.answers,
+        comparison.response_b.answers,
+        context.topics,
+    )
+
+
+def apply_result(
+    *, comparison: Comparison, result: scoring.ComparisonResult, params_hash: str
+) -> None:
+    """Sets the result and the columns copied out of it on a comparison (not saved)."""
+    comparison.result = result.to_dict()
+    comparison.algorithm_version = result.algorithm_version
+    comparison.params_hash = params_hash
+    comparison.overall_index = result.overall_index
+    comparison.overall_band = result.overall_band or ""
+    comparison.top_area = result.ranked_areas[0] if result.ranked_areas else ""
+    levels = {flag.level for flag in result.safety_flags}
+    comparison.safety_level = (
+        "urgent" if "urgent" in levels else "caution" if "caution" in levels else ""
+    )
+
+
+def comparison_start_attempt(*, comparison_id: int) -> Comparison | None:
+    """Counts an attempt in its own transaction, so a worker killed mid-job still used it up.
+    Returns None when there is nothing (more) to do."""
+    # The common case in one statement (its own transaction, holding the row lock while it
+    # runs): a queued or re-delivered comparison with attempts left.
+    started = Comparison.objects.filter(
+        pk=comparison_id,
+        status__in=(Comparison.Status.PENDING, Comparison.Status.RUNNING),
+        attempts__lt=MAX_ATTEMPTS,
+    ).update(
+        attempts=F("attempts") + 1, status=Comparison.Status.RUNNING, started_at=timezone.now()
+    )
+    if started:
+        return Comparison.objects.only("status", "attempts", "started_at").get(pk=comparison_id)
+    # Done, failed or out of attempts (or gone): decided under the lock as before.
+    with transaction.atomic():
+        comparison = Comparison.objects.select_for_update().get(pk=comparison_id)
+        if comparison.status in (Comparison.Status.DONE, Comparison.Status.FAILED):
+            return None
+        if comparison.attempts >= MAX_ATTEMPTS:
+            comparison.status = Comparison.Status.FAILED
+            comparison.last_error = comparison.last_error or "Gave up after repeated attempts."
+            comparison.finished_at = timezone.now()
+            comparison.save(update_fields=["status", "last_error", "finished_at"])
+            return None
+        comparison.attempts += 1
+        comparison.status = Comparison.Status.RUNNING
+        comparison.started_at = timezone.now()
+        comparison.save(update_fields=["attempts", "status", "started_at"])
+        return comparison
+
+
+def comparison_finish(*, comparison_id: int) -> Comparison:
+    """Computes and stores the result and the done status in one transaction, under the row
+    lock; a second delivery of the same job finds it done and changes nothing."""
+    with transaction.atomic():
+        comparison = (
+            Comparison.objects.select_for_update(of=("self",))
+            .select_related("assignment__instrument_version", "response_a", "response_b")
+            # Only the columns the job reads: building and reading four tables' worth of columns
+            # cost more than the scoring. Others load on access; the instrument's definition
+            # comes from the per-process cache and is read only on a miss.
+            .only(*_JOB_COLUMNS)
+            .get(pk=comparison_id)
+        )
+        if comparison.status == Comparison.Status.DONE:
+            return comparison
+        job_hooks.checkpoint("before-compute", comparison.pk)
+        context = ScoringContext.load()
+        result = _compute(comparison, context)
+        apply_result(
+            comparison=comparison,
+            result=result,
+            params_hash=context.params_hash(comparison.assignment.instrument_version),
+        )
+        comparison.status = Comparison.Status.DONE
+        comparison.last_error = ""
+        comparison.finished_at = timezone.now()
+        # Only what the job changed: the row is locked, so the other columns are as read.
+        comparison.save(update_fields=_FINISH_FIELDS)
+        return comparison
+
+
+_JOB_COLUMNS = (
+    "status",
+    "practice_id",
+    "assignment__instrument_version__content_hash",
+    "response_a__answers",
+    "response_b__answers",
+)
+_FINISH_FIELDS = [
+    "result", "algorithm_version", "params_hash", "overall_index", "overall_band", "top_area",
+    "safety_level", "status", "last_error", "finished_at",
+]  # fmt: skip
+
+
+def comparison_record_error(*, comparison_id: int, error: str, final: bool) -> None:
+    with transaction.atomic():
+        comparison = Comparison.objects.select_for_update().get(pk=comparison_id)
+        if comparison.status == Comparison.Status.DONE:
+            return
+        comparison.last_error = error[:2000]
+        comparison.status = Comparison.Status.FAILED if final else Comparison.Status.PENDING
+        if final:
+            comparison.finished_at = timezone.now()
+        comparison.save(update_fields=["last_error", "status", "finished_at"])
+
+
+# Reconciliation ---------------------------------------------------------------------------------
+
+
+def _stuck_since() -> timedelta:
+    return timedelta(seconds=settings.COMPARISON_STUCK_AFTER_SECONDS)
+
+
+def due_comparisons() -> QuerySet[Comparison]:
+    """Comparisons whose message may have been lost: queued or running for too long.
+    Looks across practices (the beat job has no tenant); callers re-enter each practice's
+    scope before touching a row."""
+    cutoff = timezone.now() - _stuck_since()
+    with scopes_disabled():
+        pending = Comparison.objects.filter(status=Comparison.Status.PENDING, queued_at__lt=cutoff)
+        running = Comparison.objects.filter(status=Comparison.Status.RUNNING, started_at__lt=cutoff)
+        return (pending | running).only("pk", "practice_id")
+
+
+def assignments_missing_a_comparison() -> QuerySet[Assignment]:
+    """Assignments whose partners' latest answers are both submitted but not yet compared."""
+    with scopes_disabled():
+        newer = Response.objects.filter(
+            assignment=OuterRef("assignment"),
+            partner=OuterRef("partner"),
+            answers_version__gt=OuterRef("answers_version"),
+        )
+        latest_submitted = Response.objects.filter(submitted_at__isnull=False).exclude(
+            Exists(newer)
+        )
+        compared = Comparison.objects.filter(
+            assignment=OuterRef("pk"),
+            response_a=OuterRef("_a"),
+            response_b=OuterRef("_b"),
+        )
+        return (
+            Assignment.objects.annotate(
+                _a=Subquery(
+                    latest_submitted.filter(assignment=OuterRef("pk"), partner="a").values("pk")[:1]
+                ),
+                _b=Subquery(
+                    latest_submitted.filter(assignment=OuterRef("pk"), partner="b").values("pk")[:1]
+                ),
+            )
+            .filter(_a__isnull=False, _b__isnull=False)
+            .exclude(Exists(compared))
+            .only("pk", "practice_id")
+        )
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    requeued: int
+    created: int
+
+
+def reconcile() -> ReconcileReport:
+    """Re-queues every comparison whose message may be lost and creates the ones never
+    requested, so a flushed broker or a crashed web process loses no work."""
+    practices = {p.pk: p for p in Practice.objects.all()}
+    requeued = 0
+    for comparison in list(due_comparisons()):
+        practice = practices[comparison.practice_id]
+        with scope(practice=practice), transaction.atomic():
+            locked = Comparison.objects.select_for_update().get(pk=comparison.pk)
+            locked.status = Comparison.Status.PENDING
+            locked.queued_at = timezone.now()
+            locked.save(update_fields=["status", "queued_at"])
+            _enqueue(locked)
+            requeued += 1
+    created = 0
+    for assignment in list(assignments_missing_a_comparison()):
+        with scope(practice=practices[assignment.practice_id]):
+            fresh = Assignment.objects.select_related("practice").get(pk=assignment.pk)
+            if comparison_request(assignment=fresh) is not None:
+                created += 1
+    return ReconcileReport(requeued, created)
+
+
+# Re-scoring -------------------------------------------------------------------------------------
+
+
+def _batches(queryset: QuerySet[Comparison], size: int) -> Iterator[list[Comparison]]:
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk).order_by("pk")[:size])
+        if not batch:
+            return
+        yield batch
+        last_pk = batch[-1].pk
+
+
+@dataclass(frozen=True)
+class RescoreReport:
+    examined: int
+    rescored: int
+
+
+def rescore(
+    *,
+    practice: Practice,
+    couple_id: uuid.UUID | str | None = None,
+    batch_size: int = 500,
+    force: bool = False,
+) -> RescoreReport:
+    """Re-scores done comparisons whose algorithm version or scoring inputs changed, in batches
+    of one transaction each; every replaced result is kept in ComparisonHistory."""
+    context = ScoringContext.load()
+    comparisons = (
+        Comparison.objects.filter(practice=practice, status=Comparison.Status.DONE)
+        .select_related("assignment__instrument_version", "response_a", "response_b")
+        # As in the job: only the columns used; definitions come from the per-process cache.
+        .only(*_RESCORE_COLUMNS)
+    )
+    if couple_id is not None:
+        comparisons = comparisons.filter(assignment__couple__public_id=couple_id)
+    examined = rescored = 0
+    fields = [
+        "result", "algorithm_version", "params_hash", "overall_index", "overall_band",
+        "top_area", "safety_level", "finished_at",
+    ]  # fmt: skip
+    for batch in _batches(comparisons, batch_size):
+        examined += len(batch)
+        stale = [
+            c
+            for c in batch
+            if force
+            or c.algorithm_version != scoring.ALGORITHM_VERSION
+            or c.params_hash != context.params_hash(c.assignment.instrument_version)
+        ]
+        if not stale:
+            continue
+        now = timezone.now()
+        history = [
+            ComparisonHistory(
+                practice=practice,
+                comparison=c,
+                algorithm_version=c.algorithm_version,
+                params_hash=c.params_hash,
+                result=c.result,
+                computed_at=c.finished_at or now,
+            )
+            for c in stale
+        ]
+        for comparison in stale:
+            apply_result(
+                comparison=comparison,
+                result=_compute(comparison, context),
+                params_hash=context.params_hash(comparison.assignment.instrument_version),
+            )
+            comparison.finished_at = now
+        with transaction.atomic():
+            ComparisonHistory.objects.bulk_create(history)
+            _save_columns(stale, fields)
+        rescored += len(stale)
+    return RescoreReport(examined, rescored)
+
+
+_RESCORE_COLUMNS = (*_JOB_COLUMNS, "algorithm_version", "params_hash", "result", "finished_at")
+
+
+def _save_columns(rows: list[Comparison], fields: list[str]) -> None:
+    """Writes these columns of each row: one UPDATE per row, sent together (executemany).
+    `bulk_update` would build a CASE over the whole batch for every column, whose cost grows
+    with the square of the batch and which took longer to build in Python than the scoring."""
+    meta = Comparison._meta
+    assert meta.pk is not None
+    columns: list[Field[Any, Any]] = []
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        columns.append(field)
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column or field.name)} = %s" for field in columns)
+    where = quote(meta.pk.column or "id")
+    # Identifiers come from the model's own metadata; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {where} = %s"  # noqa: S608
+    params = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+@transaction.atomic
+def safety_clear(*, comparison: Comparison, by: Membership) -> None:
+    """Records that the individual safety check-in happened; the banner then steps aside."""
+    comparison.safety_cleared_at = timezone.now()
+    comparison.safety_cleared_by = by
+    comparison.save(update_fields=["safety_cleared_at", "safety_cleared_by"])
