@@ -30,7 +30,7 @@ from clients.serializers import (
     PartnerInputSerializer,
     RescoreSerializer,
 )
-from practice.api import (
+from practice.api.base import (
     PracticeViewSet,
     ordering_parameter,
     query_choice,

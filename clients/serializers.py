@@ -15,7 +15,7 @@ from assessments.safety_status import SafetyStatus
 from clients import selectors
 from clients.models import Client, Couple, Invitation
 from clients.services import PartnerDetails
-from practice.api import StrictCharField, StrictEmailField, StrictUUIDField
+from practice.api.base import StrictCharField, StrictEmailField, StrictUUIDField
 from practice.models import Membership, Practice
 
 MAX_COUNSELLORS = 20

@@ -188,12 +188,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # Token first: its `WWW-Authenticate: Token` header makes DRF answer 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "practice.api_auth.ApiTokenAuthentication",
-        "practice.api_auth.TwoFactorSessionAuthentication",
+        "practice.api.auth.ApiTokenAuthentication",
+        "practice.api.auth.TwoFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "practice.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "practice.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -227,7 +227,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "practice.api_errors.add_error_responses",
+        "practice.api.errors.add_error_responses",
     ],
 }
 

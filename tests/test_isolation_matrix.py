@@ -27,7 +27,7 @@ from assessments.models import Comparison, SessionAgenda
 from assessments.reports import agenda as agendas
 from clients import services as client_services
 from clients.models import Couple, Invitation
-from practice.api_auth import token_create
+from practice.api.auth import token_create
 from practice.models import ApiToken, Membership, Practice, User
 from tests.factories import ClientFactory, CoupleFactory
 from tests.support.comparing import a_holds_the_say, assign, b_agrees_a_holds_the_say, compared
@@ -52,7 +52,7 @@ ROUTES: dict[str, str] = {
             "respond-quick-exit", "neutral-page",
             "respond-api-form", "respond-api-answers", "respond-api-submit", "api-schema",
             "api-docs", "api-token-create", "api-tokens-list", "api-instruments-list",
-            "api-instruments-detail", "api-practices",
+            "api-instruments-detail", "api-practices", "api-not-found",
         ],
         "tenant": [
             "practice-home", "practice-members", "practice-settings", "practice-audit",
@@ -83,7 +83,7 @@ ROUTES: dict[str, str] = {
 
 PARAMETERS = {
     "slug": "balance-of-power-inventory",
-    "version": 1,
+    "version": 2,
     "section": 1,
     "number": 1,
     "partner": "a",
@@ -91,6 +91,7 @@ PARAMETERS = {
     "direction": "up",
     "uidb64": "MQ",
     "token": "not-a-real-token-at-all",
+    "path": "practices/hillside/couples/0/",
 }
 
 

@@ -19,12 +19,7 @@ from assessments.assignments.serializers import (
 )
 from assessments.models import Assignment
 from clients.selectors import invitations_visible_to
-from practice.api import (
-    PracticeViewSet,
-    query_choice,
-    query_uuid,
-    uuid_parameter,
-)
+from practice.api.base import PracticeViewSet, query_choice, query_uuid, uuid_parameter
 
 
 class AssignmentViewSet(PracticeViewSet):

@@ -13,7 +13,7 @@ from assessments.library.serializers import InstrumentRefSerializer
 from assessments.models import Assignment, Comparison, InstrumentVersion
 from clients.models import Couple, Invitation
 from clients.selectors import couples_visible_to
-from practice.api import StrictSlugField, StrictUUIDField
+from practice.api.base import StrictSlugField, StrictUUIDField
 
 
 class InvitationRefSerializer(serializers.Serializer[Any]):

@@ -19,13 +19,8 @@ from assessments.comparisons.serializers import (
 )
 from assessments.models import Comparison
 from practice import audit
-from practice.api import (
-    PracticeViewSet,
-    query_choice,
-    query_uuid,
-    uuid_parameter,
-)
-from practice.api_errors import Conflict, ErrorSerializer
+from practice.api.base import PracticeViewSet, query_choice, query_uuid, uuid_parameter
+from practice.api.errors import Conflict, ErrorSerializer
 from practice.models import AuditEvent
 
 COMPARISON_STATUSES = [choice.value for choice in Comparison.Status]

@@ -16,10 +16,7 @@ from assessments.library.serializers import (
     TopicSerializer,
 )
 from assessments.models import InstrumentVersion, Topic
-from practice.api import (
-    PracticeViewSet,
-    StandardPagination,
-)
+from practice.api.base import PracticeViewSet, StandardPagination
 
 
 class InstrumentViewSet(viewsets.GenericViewSet):

@@ -20,11 +20,7 @@ from assessments.reports.serializers import (
     AgendaSerializer,
     AgendaUpdateSerializer,
 )
-from practice.api import (
-    PracticeViewSet,
-    query_uuid,
-    uuid_parameter,
-)
+from practice.api.base import PracticeViewSet, query_uuid, uuid_parameter
 
 
 class AgendaViewSet(PracticeViewSet):

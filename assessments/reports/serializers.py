@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import SessionAgenda
-from practice.api import StrictCharField, StrictUUIDField
+from practice.api.base import StrictCharField, StrictUUIDField
 
 MAX_TOPICS = 50
 MAX_NOTE_LENGTH = 10_000

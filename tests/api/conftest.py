@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison, SessionAgenda
 from assessments.reports import agenda as agendas
-from practice.api_auth import token_create
+from practice.api.auth import token_create
 from practice.models import Membership, Practice, User
 from tests.factories import MembershipFactory
 from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say, compared

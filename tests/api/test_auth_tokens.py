@@ -14,8 +14,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
-from practice import api as practice_api
-from practice.api_auth import token_create
+from practice.api import tokens as practice_api
+from practice.api.auth import token_create
 from practice.models import ApiToken, AuditEvent, Membership, Practice, User
 from tests.api.conftest import error_of, tenant, with_token
 from tests.factories import PASSWORD

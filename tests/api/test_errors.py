@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from assessments.models import Comparison, SessionAgenda
 from assessments.respond.api import RespondFormAPI
 from clients.models import Couple
-from practice.api_errors import exception_handler
+from practice.api.errors import exception_handler
 from practice.models import Practice
 from tests.api.conftest import error_of, tenant
 
@@ -183,3 +183,46 @@ def test_odd_query_parameters_never_make_a_list_answer_500(
         assert response.status_code < 500
         if response.status_code >= 400:
             error_of(response)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("get", "/api/v1/practices/riverside/couples/0/", id="malformed couple id"),
+        pytest.param("delete", "/api/v1/practices/riverside/agendas/not-a-uuid/", id="delete"),
+        pytest.param("patch", "/api/v1/practices/river side/couples/", id="malformed slug"),
+        pytest.param("post", "/api/v1/no-such-thing/", id="unknown path"),
+        pytest.param("get", "/api/v1/practices", id="no trailing slash"),
+    ],
+)
+def test_a_path_that_matches_no_api_route_answers_the_json_error(
+    api_counsellor: APIClient, practice: Practice, method: str, path: str
+) -> None:
+    response = getattr(api_counsellor, method)(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {"status": 404, "code": "not_found", "detail": "Not found.", "fields": {}}
+    }
+
+
+def test_the_schema_gives_id_and_slug_path_parameters_their_patterns(
+    api_anonymous: APIClient,
+) -> None:
+    schema = api_anonymous.get("/api/v1/schema/?format=json").json()
+    path_parameters = [
+        parameter
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path"
+    ]
+
+    assert path_parameters
+    for parameter in path_parameters:
+        assert "pattern" in parameter["schema"], parameter["name"]
+    patterns = {p["name"]: p["schema"]["pattern"] for p in path_parameters}
+    assert patterns["practice_slug"] == "^[-a-zA-Z0-9_]+$"
+    assert patterns["public_id"].startswith("^[0-9a-f]{8}-")

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 from assessments.assignments.services import NewAssignment
 from assessments.reports import agenda as agendas
 from clients.models import Couple, Invitation
-from practice.api_auth import token_create
+from practice.api.auth import token_create
 from practice.models import Membership, Practice, User
 from tests.support.comparing import a_holds_the_say, b_agrees_a_holds_the_say, compared
 

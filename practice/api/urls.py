@@ -1,10 +1,10 @@
-"""Every route under /api/v1/ except the respondent API (assessments.respond_urls keeps those at
+"""Every route under /api/v1/ except the respondent API (assessments.respond.urls keeps those at
 the site root, outside any practice). Tenant routes live under `practices/<practice_slug>/`: the
 kwarg name is what makes TenancyMiddleware resolve the practice and activate its scope."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -13,13 +13,9 @@ from assessments.comparisons.api import ComparisonViewSet
 from assessments.library.api import InstrumentViewSet, TopicViewSet
 from assessments.reports.api import AgendaViewSet
 from clients.api import ClientViewSet, CoupleViewSet, InvitationViewSet
-from practice.api import (
-    MemberViewSet,
-    PracticeDetailView,
-    PracticeListView,
-    TokenCreateView,
-    TokenViewSet,
-)
+from practice.api.errors import route_not_found
+from practice.api.practices import MemberViewSet, PracticeDetailView, PracticeListView
+from practice.api.tokens import TokenCreateView, TokenViewSet
 
 library = SimpleRouter(use_regex_path=False)
 library.register("instruments", InstrumentViewSet, basename="api-instruments")
@@ -49,4 +45,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("practices/", PracticeListView.as_view(), name="api-practices"),
     path("practices/<slug:practice_slug>/", PracticeDetailView.as_view(), name="api-practice"),
     path("practices/<slug:practice_slug>/", include(tenant.urls)),
+    # Last: anything under /api/v1/ that no route above matched.
+    re_path(r"^(?P<path>.*)$", route_not_found, name="api-not-found"),
 ]

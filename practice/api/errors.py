@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -178,10 +179,32 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                     code, {"description": description, "content": ref}
                 )
             for parameter in operation.get("parameters", []):
-                if parameter.get("name") == "practice_slug" and parameter.get("in") == "path":
-                    parameter.setdefault(
-                        "description",
-                        "The practice's slug, from `GET /api/v1/practices/`. A practice you "
-                        "are not an active member of answers 404, like one that does not exist.",
-                    )
+                if parameter.get("in") == "path":
+                    _document_path_parameter(parameter)
     return result
+
+
+# What Django's `slug` and `uuid` path converters accept: anything else matches no route.
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
+UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def _document_path_parameter(parameter: dict[str, Any]) -> None:
+    schema = parameter.setdefault("schema", {})
+    if schema.get("format") == "uuid":
+        schema.setdefault("pattern", UUID_PATTERN)
+    elif parameter.get("name") in ("practice_slug", "slug"):
+        schema.setdefault("pattern", SLUG_PATTERN)
+    if parameter.get("name") == "practice_slug":
+        parameter.setdefault(
+            "description",
+            "The practice's slug, from `GET /api/v1/practices/`. A practice you "
+            "are not an active member of answers 404, like one that does not exist.",
+        )
+
+
+@csrf_exempt
+def route_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Every path under /api/v1/ that matches no route (a malformed id or slug, a typo): the
+    documented JSON error, never Django's HTML page. Nothing to protect, so no CSRF check."""
+    return JsonResponse(error_body(404, "not_found", NOT_FOUND, {}), status=404)
