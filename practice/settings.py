@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import unquote_plus, urlsplit
 
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 # Lets classes such as ModelAdmin[Practice] be subscripted at run time, as the type stubs expect.
 django_stubs_ext.monkeypatch()
@@ -305,8 +307,27 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+
 # Email ----------------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+def email_config(url: str) -> dict[str, object]:
+    """django-environ's reading of an EMAIL_URL, except that `filemail:///var/mail` is the
+    absolute folder /var/mail: django-environ drops the path's first slash, making it relative."""
+    config: dict[str, object] = environ.Env.email_url_config(url)
+    parts = urlsplit(url)
+    if parts.scheme == "filemail":
+        if parts.netloc not in ("", "localhost"):
+            # The URL is not echoed: EMAIL_URLs carry passwords.
+            raise ImproperlyConfigured(
+                "EMAIL_URL names a host for filemail; write the folder as filemail:///absolute/path"
+            )
+        path = unquote_plus(parts.path)
+        # `filemail:////var/mail`, the form django-environ needs, still means /var/mail;
+        # `filemail:var/mail` stays relative to the working directory.
+        config["EMAIL_FILE_PATH"] = "/" + path.lstrip("/") if path.startswith("/") else path
+    return config
+
+
+vars().update(email_config(env.str("EMAIL_URL", default="consolemail://")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Fulcrum <no-reply@fulcrum.example>")
 
 # Security -------------------------------------------------------------------------------------

@@ -25,19 +25,30 @@ from tests.factories import CoupleFactory, MembershipFactory, PracticeFactory
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 
+# Everything this test process keeps on a shared broker is named after it: under pytest-xdist each
+# worker is a process of its own, and the process id also keeps apart two runs started at once
+# (another checkout, a second terminal) that share one Redis database.
+OWNER = f"fulcrum-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+CACHE_PREFIX = f"{OWNER}-cache"
+
 
 def _test_redis_url(url: str, db: int) -> str:
-    # Tests get their own Redis databases so the test worker never takes a stray worker's
-    # messages and clearing the test cache never touches anyone else's keys.
+    # Tests get their own Redis database (broker, results and cache) so the test worker never
+    # takes a stray worker's messages and the tests never touch anyone else's keys.
     base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
     return f"{base}/{db}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # This process's own default queue: its worker takes only its own messages, and a purge
+    # empties only its own queue.
+    celery_app.conf.update(task_default_queue=OWNER)
     if settings.REDIS_URL:
         url = _test_redis_url(settings.REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "14")))
         celery_app.conf.update(broker_url=url, result_backend=url)
-        settings.CACHES["default"]["LOCATION"] = _test_redis_url(settings.REDIS_URL, 13)
+        settings.CACHES["default"].update(
+            BACKEND="tests.support.cache.OwnKeysRedisCache", LOCATION=url, KEY_PREFIX=CACHE_PREFIX
+        )
     else:
         settings.CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="fulcrum-test-cache-")
         folder = Path(tempfile.mkdtemp(prefix="fulcrum-test-broker-"))
@@ -54,6 +65,25 @@ def pytest_configure(config: pytest.Config) -> None:
             },
             result_backend=f"file://{folder / 'results'}",
         )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if settings.REDIS_URL:
+        # A run leaves no keys behind in the shared Redis database.
+        _delete_own_queues()
+        cache.clear()
+
+
+def _delete_own_queues() -> None:
+    """Removes this process's queues and their bindings from Redis."""
+    with celery_app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in list(celery_app.amqp.queues.values()):
+            if queue.name.startswith(OWNER):
+                # The transport forgets a binding only through the channel that declared it.
+                bound = queue(channel)
+                bound.declare()
+                bound.delete()
 
 
 @pytest.fixture(autouse=True)

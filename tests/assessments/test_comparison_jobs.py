@@ -221,7 +221,8 @@ def test_a_worker_process_killed_mid_job_leaves_the_job_to_run_again_exactly_onc
         )
     hold_file = tmp_path / "hold"
     hold_file.touch()
-    queue = "comparisons-kill-test"
+    # Named after this test process's own queue, so parallel test processes never share it.
+    queue = f"{celery_app.conf.task_default_queue}-kill-test"
     worker = _start_worker(queue, hold_file)
     try:
         run_comparison.apply_async(args=(comparison.practice_id, comparison.pk), queue=queue)
