@@ -190,8 +190,9 @@ def test_a_dropped_connection_is_reported_and_the_answer_saved_when_back_online(
 
     page.context.set_offline(True)
     question(page, 0).locator("label").nth(2).click()
+    # The autosave waits a moment before it sends; a loaded machine needs more than the default.
     expect(page.locator("#save-status")).to_have_text(
-        "Couldn't save — check your connection; we'll retry"
+        "Couldn't save — check your connection; we'll retry", timeout=15000
     )
     page.context.set_offline(False)
 
