@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from assessments.assignments import services as assignments_services
 from assessments.comparisons import services as comparisons
-from assessments.models import Comparison, InstrumentVersion
+from assessments.models import Assignment, Comparison, InstrumentVersion
 from assessments.respond import services as respond_services
 from clients import services as client_services
 from clients.models import Couple, Invitation
@@ -103,6 +103,8 @@ def _compared(
     Comparison.objects.filter(pk=comparison.pk).update(
         created_at=when, queued_at=when, started_at=when, finished_at=when
     )
+    # Assigned a week before it was compared, so the couple page reads as a timeline.
+    Assignment.objects.filter(pk=new.assignment.pk).update(created_at=when - timedelta(days=7))
     return comparison
 
 

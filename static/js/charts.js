@@ -3,7 +3,9 @@
    accessible alternative. */
 (function () {
   "use strict";
-  var config = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"] };
+  // No mode bar: its buttons would be controls inside an image (the chart is one picture for
+  // assistive technology, labelled with its summary; the data table beside it is the way in).
+  var config = { displayModeBar: false, responsive: true };
   function draw() {
     if (!window.Plotly) { return; }
     document.querySelectorAll("[data-figure]").forEach(function (target) {
