@@ -168,7 +168,7 @@ def demo(library: None) -> Demo:
 
 def visits(demo: Demo) -> dict[str, list[Visit]]:
     slug = demo.practice.slug
-    couple = {"practice_slug": slug, "couple_id": demo.couple.public_id}
+    couple: dict[str, Any] = {"practice_slug": slug, "couple_id": demo.couple.public_id}
     report = {"practice_slug": slug, "assignment_id": demo.report_assignment}
     agenda = {"practice_slug": slug, "assignment_id": demo.agenda_assignment}
     with scopes_disabled():
