@@ -58,7 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        # The name as the person gave it: a first word is not a given name in every culture
+        # ("Dr Sam Okafor", "Nguyễn Văn An"), so it is never guessed.
+        return self.full_name or self.email
 
     def get_session_auth_hash(self) -> str:
         return f"{super().get_session_auth_hash()}:{self.security_stamp}"

@@ -12,7 +12,7 @@ from django_scopes import scope
 from assessments.assignments.services import NewAssignment
 from assessments.models import Comparison
 from clients.models import Couple
-from practice.models import Membership, Practice
+from practice.models import Membership, Practice, User
 from tests.factories import CoupleFactory
 from tests.support.comparing import a_holds_the_say, assign, b_agrees_a_holds_the_say, compared
 from tests.support.flags import check_ins_recorded, finished_days_ago, set_level, urgent_screener
@@ -274,3 +274,15 @@ def test_home_needs_the_same_queries_whatever_the_number_of_flagged_couples(
         compared(assign(more, "balance-check-in", counsellor_membership))
 
     assert queries() == before
+
+
+def test_the_greeting_uses_the_name_as_the_person_gave_it(
+    counsellor: User, as_counsellor: Client, practice: Practice
+) -> None:
+    counsellor.full_name = "Dr Sam Okafor"
+    counsellor.save(update_fields=["full_name"])
+
+    body = as_counsellor.get(f"/p/{practice.slug}/").content.decode()
+
+    assert "Welcome, Dr Sam Okafor." in body
+    assert counsellor.get_short_name() == "Dr Sam Okafor"
