@@ -30,7 +30,7 @@ RESULTS_JSON = BENCH_DIR / "results.json"
 PYTHON = sys.executable
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("BENCH_REDIS_SERVER", "redis://127.0.0.1:6379")
-REDIS_DB = 12
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
 SLUG = "bench"
 DASH_SLUG = "bench-dash"
 
