@@ -37,6 +37,7 @@
   var failures = 0;
   var retryTimer = null;
   var stopped = false;
+  var submitAfterSave = null; // {button} while a Previous / Next waits for a save in flight
 
   function setStatus(kind, text) {
     status.className = "save-status save-status--" + kind;
@@ -93,8 +94,34 @@
     retryTimer = setTimeout(flush, delay);
   }
 
+  /* Sends the page the way the person asked (Previous / Next / Review), carrying every answer on
+     it and the revision the last save returned. */
+  function submitNow() {
+    var button = submitAfterSave.button;
+    submitAfterSave = null;
+    stopped = true;
+    pending = {};
+    clearTimeout(retryTimer);
+    if (form.requestSubmit) {
+      form.requestSubmit(button);
+      return;
+    }
+    if (button && button.name) {
+      var carried = document.createElement("input");
+      carried.type = "hidden";
+      carried.name = button.name;
+      carried.value = button.value;
+      form.appendChild(carried);
+    }
+    form.submit();
+  }
+
   function finish() {
     inFlight = false;
+    if (submitAfterSave) {
+      submitNow();
+      return;
+    }
     if (hasPending()) {
       flush();
     }
@@ -202,6 +229,10 @@
           }
         });
         inFlight = false;
+        if (submitAfterSave) {
+          submitNow();
+          return;
+        }
         setStatus("error", MESSAGES.offline);
         scheduleRetry();
       });
@@ -214,6 +245,20 @@
     }
     pending[radio.name] = Number(radio.value);
     flush();
+  });
+
+  // A page sent while a save is on its way would carry the revision before that save and be
+  // refused as changed elsewhere: wait for the save, then send the page with the new revision.
+  // The page itself carries every answer on it, so nothing queued needs sending first.
+  form.addEventListener("submit", function (event) {
+    if (!inFlight) {
+      stopped = true;
+      pending = {};
+      clearTimeout(retryTimer);
+      return;
+    }
+    event.preventDefault();
+    submitAfterSave = { button: event.submitter || null };
   });
 
   // Back online: don't wait for the next backoff step.

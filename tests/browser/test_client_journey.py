@@ -199,3 +199,33 @@ def test_a_dropped_connection_is_reported_and_the_answer_saved_when_back_online(
     expect(page.locator("#save-status")).to_have_text(SAVED, timeout=15000)
     item = str(question(page, 0).get_attribute("data-item"))
     assert responses(couple)[Partner.A].answers == {item: 3}
+
+
+def test_next_pressed_while_a_save_is_on_its_way_waits_for_it_and_moves_on(
+    browser: Browser, live_server: Any, couple: Couple, links: dict[str, str]
+) -> None:
+    """A quick Next right after the last answer used to send the page with the revision from
+    before that answer's save and land on "changed in another window"."""
+    page = new_page(browser, live_server, PHONE)
+    page.goto(links[Partner.A])
+    page.get_by_role("button", name="I understand, start").click()
+    expect(page).to_have_url(f"{live_server.url}/respond/section/1/")
+    questions = page.locator("fieldset.question")
+    items = [str(questions.nth(i).get_attribute("data-item")) for i in range(questions.count())]
+    for index in range(len(items) - 1):
+        tap(page, index, 3)
+
+    held: list[Any] = []
+    # The last save is slow to go out.
+    page.route("**/api/v1/respond/answers/", lambda route: held.append(route))
+    questions.last.locator("label").nth(2).click()
+    while not held:
+        page.wait_for_timeout(50)
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/respond/section/1/"), "the page went before its save"
+    held[0].continue_()
+
+    expect(page).to_have_url(f"{live_server.url}/respond/section/2/")
+    expect(page.locator(".form-errors")).to_have_count(0)
+    assert responses(couple)[Partner.A].answers == dict.fromkeys(items, 3)
