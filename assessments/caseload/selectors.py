@@ -12,7 +12,6 @@ from uuid import UUID
 from django.db.models import (
     BooleanField,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -152,11 +151,19 @@ class CouplePage:
     safety_status: str = safety.SafetyStatus.NONE
     open_flags: list[Comparison] = field(default_factory=list)
     results: dict[int, Comparison] = field(default_factory=dict)
+    # Each assignment's newest comparison whatever its state (queued, running, done, failed).
+    latest: dict[int, Comparison] = field(default_factory=dict)
 
     @property
-    def assignment_results(self) -> list[tuple[AssignmentProgress, Comparison | None]]:
-        """Each assignment with its latest done comparison (for its own counsellors)."""
-        return [(p, self.results.get(p.assignment.pk)) for p in self.assignments]
+    def assignment_results(
+        self,
+    ) -> list[tuple[AssignmentProgress, Comparison | None, Comparison | None]]:
+        """Each assignment with its latest done comparison and its newest comparison of any
+        state (both only for its own counsellors)."""
+        return [
+            (p, self.results.get(p.assignment.pk), self.latest.get(p.assignment.pk))
+            for p in self.assignments
+        ]
 
     @property
     def partners(self) -> list[tuple[str, Client]]:
@@ -177,16 +184,21 @@ _RESULT_COLUMNS = (
     "assignment_id", "public_id", "overall_index", "overall_band", "status", "safety_level",
     "safety_cleared_at", "finished_at",
 )  # fmt: skip
+_STATE_COLUMNS = (*_RESULT_COLUMNS, "attempts", "last_error", "created_at")
 
 
-def _done_comparisons() -> QuerySet[Comparison]:
-    """Done comparisons, newest first, light, each with its own `safety_status`."""
+def _comparisons_newest_first() -> QuerySet[Comparison]:
+    """Comparisons in every state, newest first, light, each with its own `safety_status`."""
     return (
-        Comparison.objects.filter(status=Comparison.Status.DONE)
-        .only(*_RESULT_COLUMNS)
+        Comparison.objects.only(*_STATE_COLUMNS)
         .annotate(safety_status=safety.comparison_safety_status())
-        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
+        .order_by("-created_at", "-pk")
     )
+
+
+def _latest_done(comparisons: Iterable[Comparison]) -> Comparison | None:
+    done = [c for c in comparisons if c.status == Comparison.Status.DONE]
+    return max(done, key=lambda c: (c.finished_at is not None, c.finished_at, c.pk), default=None)
 
 
 def couple_page(*, couple: Couple, member: Membership) -> CouplePage:
@@ -198,7 +210,7 @@ def couple_page(*, couple: Couple, member: Membership) -> CouplePage:
     assignments = assignments_with_progress()
     if assigned:
         assignments = assignments.prefetch_related(
-            Prefetch("comparisons", queryset=_done_comparisons(), to_attr="done_comparisons")
+            Prefetch("comparisons", queryset=_comparisons_newest_first(), to_attr="newest_first")
         )
     prefetch_related_objects(
         [couple], Prefetch("assignments", queryset=assignments, to_attr="all_assignments")
@@ -216,7 +228,8 @@ def couple_page(*, couple: Couple, member: Membership) -> CouplePage:
         page,
         safety_status=safety.safety_status_of(couple),
         open_flags=list(safety.open_flags(couple)),
-        results={a.pk: a.done_comparisons[0] for a in all_assignments if a.done_comparisons},
+        results={a.pk: done for a in all_assignments if (done := _latest_done(a.newest_first))},
+        latest={a.pk: a.newest_first[0] for a in all_assignments if a.newest_first},
     )
 
 

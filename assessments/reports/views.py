@@ -7,6 +7,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.assignments import selectors
@@ -57,6 +58,11 @@ def comparison_retry(
 ) -> HttpResponse:
     comparisons.comparison_retry(comparison=_latest(request, assignment_id))
     messages.info(request, "The comparison has been queued again.")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)  # the couple page it was retried from
     return redirect("assignment-report", practice_slug=practice_slug, assignment_id=assignment_id)
 
 

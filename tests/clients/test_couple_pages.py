@@ -13,7 +13,8 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from assessments.assignments.services import NewAssignment
-from assessments.models import InstrumentVersion, Response
+from assessments.comparisons import services as comparisons
+from assessments.models import Comparison, InstrumentVersion, Response
 from assessments.respond.services import (
     response_for_invitation,
     response_save_answers,
@@ -23,6 +24,7 @@ from clients.models import Couple, Invitation
 from clients.services import invitation_report_wrong_person
 from practice.models import Membership, Practice
 from tests.factories import ClientFactory, CoupleFactory, MembershipFactory
+from tests.support.answering import submit
 from tests.support.comparing import compared
 from tests.support.flags import check_ins_recorded, finished_days_ago, set_level, urgent_screener
 
@@ -235,9 +237,124 @@ def test_an_admin_who_does_not_counsel_the_couple_sees_no_result_and_no_safety_s
 
     page = as_admin.get(couple_url("couple-detail", couple)).content.decode()
 
-    assert "Latest result" not in page
+    assert "Open the report" not in page
+    assert "Comparison:" not in page
     assert "Safety" not in page
     assert not any(word in page for word in BAND_WORDS)
+
+
+def submitted_by_both(new: NewAssignment) -> Comparison:
+    submit(new.assignment, "a")
+    submit(new.assignment, "b")
+    with scope(practice=new.assignment.practice):
+        return Comparison.objects.get(assignment=new.assignment)
+
+
+def test_a_queued_then_running_comparison_shows_its_state_and_is_polled(
+    as_counsellor: Client, couple: Couple, assignment: NewAssignment
+) -> None:
+    comparison = submitted_by_both(assignment)
+    status_url = reverse(
+        "comparison-status",
+        kwargs={
+            "practice_slug": couple.practice.slug,
+            "assignment_id": assignment.assignment.public_id,
+        },
+    )
+
+    card = assignment_card(
+        as_counsellor.get(couple_url("couple-detail", couple)).content.decode(), assignment
+    )
+    assert "Queued" in card
+    assert f'data-status-url="{status_url}"' in card
+    assert "reload" in card  # what to do without JavaScript
+    assert "Open the report" not in card
+    assert as_counsellor.get(status_url).json() == {"status": "pending"}
+
+    with scope(practice=couple.practice):
+        comparisons.comparison_start_attempt(comparison_id=comparison.pk)
+    card = assignment_card(
+        as_counsellor.get(couple_url("couple-detail", couple)).content.decode(), assignment
+    )
+    assert "Running" in card
+    assert as_counsellor.get(status_url).json() == {"status": "running"}
+
+
+def test_a_done_comparison_links_to_its_report_with_the_band_and_date(
+    as_counsellor: Client, couple: Couple, assignment: NewAssignment
+) -> None:
+    done = compared(assignment)
+
+    card = assignment_card(
+        as_counsellor.get(couple_url("couple-detail", couple)).content.decode(), assignment
+    )
+
+    report = reverse(
+        "assignment-report",
+        kwargs={
+            "practice_slug": couple.practice.slug,
+            "assignment_id": assignment.assignment.public_id,
+        },
+    )
+    assert f'href="{report}"' in card
+    assert f"compared {done.finished_at:%-d %b %Y}" in card
+    assert f"<strong>{done.overall_index}</strong>" in card
+    assert "data-status-url" not in card
+    assert "Retry" not in card
+
+
+def test_a_failed_comparison_shows_its_reason_and_a_retry_that_comes_back_to_the_couple(
+    as_counsellor: Client, couple: Couple, assignment: NewAssignment
+) -> None:
+    comparison = submitted_by_both(assignment)
+    with scope(practice=couple.practice):
+        comparisons.comparison_start_attempt(comparison_id=comparison.pk)
+        comparisons.comparison_record_error(
+            comparison_id=comparison.pk, error="The database did not answer in time.", final=True
+        )
+    couple_page = couple_url("couple-detail", couple)
+
+    card = assignment_card(as_counsellor.get(couple_page).content.decode(), assignment)
+    assert "Failed" in card
+    assert "Reason: The database did not answer in time." in card
+    assert "Retry the comparison" in card
+
+    retry = reverse(
+        "comparison-retry",
+        kwargs={
+            "practice_slug": couple.practice.slug,
+            "assignment_id": assignment.assignment.public_id,
+        },
+    )
+    reply = as_counsellor.post(retry, {"next": couple_page})
+    assert reply.status_code == 302
+    assert reply["Location"] == couple_page
+    with scope(practice=couple.practice):
+        comparison.refresh_from_db()
+    assert comparison.status == Comparison.Status.PENDING
+    card = assignment_card(as_counsellor.get(couple_page).content.decode(), assignment)
+    assert "Queued" in card
+
+
+def test_a_retry_never_sends_the_counsellor_to_another_site(
+    as_counsellor: Client, couple: Couple, assignment: NewAssignment
+) -> None:
+    comparison = submitted_by_both(assignment)
+    with scope(practice=couple.practice):
+        comparisons.comparison_start_attempt(comparison_id=comparison.pk)
+        comparisons.comparison_record_error(comparison_id=comparison.pk, error="x", final=True)
+    retry = reverse(
+        "comparison-retry",
+        kwargs={
+            "practice_slug": couple.practice.slug,
+            "assignment_id": assignment.assignment.public_id,
+        },
+    )
+
+    reply = as_counsellor.post(retry, {"next": "https://elsewhere.example/"})
+
+    assert reply.status_code == 302
+    assert reply["Location"].endswith(f"/assignments/{assignment.assignment.public_id}/report/")
 
 
 def test_the_couple_page_needs_the_same_queries_whatever_the_number_of_results_and_flags(
