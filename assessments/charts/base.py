@@ -63,18 +63,24 @@ BAND_LABELS: Final[Mapping[str, str]] = {
 }
 
 
-# Paul Tol's muted qualitative palette: distinguishable under the common colour-vision deficiencies.
+# Paul Tol's muted qualitative palette (distinguishable under the common colour-vision
+# deficiencies), its cyan, teal and sand darkened to 3:1 against the page (WCAG 1.4.11).
 AREA_LINE_COLOURS: Final = (
     "#332288",
     "#117733",
     "#CC6677",
-    "#88CCEE",
+    "#1F78A0",
     "#882255",
-    "#44AA99",
+    "#2A7F72",
     "#999933",
     "#AA4499",
-    "#DDCC77",
+    "#8C6D1F",
 )
+# Each area line also has its own dash, so lines are told apart without colour.
+AREA_LINE_DASHES: Final = ("solid", "dot", "dash", "longdash", "dashdot", "longdashdot")
+# Light bar fills (watch, imbalanced, "insufficient", open assignments) fall below 3:1 against the
+# page; a dark outline gives every bar an edge that does not.
+BAR_OUTLINE: Final = "#3d4750"
 ITEM_LABEL_MAX: Final = 60
 _ITEM_LABEL_WRAP: Final = 32
 _BAR_ROW_PX: Final = 40
@@ -286,6 +292,9 @@ def make_chart(
     table: Table,
 ) -> Chart:
     figure = go.Figure(data=list(traces), layout=layout)
+    figure.update_traces(
+        marker_line_color=BAR_OUTLINE, marker_line_width=1, selector={"type": "bar"}
+    )
     if not traces:
         figure.update_xaxes(visible=False)
         figure.update_yaxes(visible=False)

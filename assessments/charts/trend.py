@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from assessments.charts.base import (
     ACCENT,
     AREA_LINE_COLOURS,
+    AREA_LINE_DASHES,
     LEGEND_ROW_PX,
     NOT_ENOUGH_ANSWERS,
     TITLE_PX,
@@ -70,8 +71,10 @@ def _trend_marks(flags: Sequence[bool], colour: str, size: int, *, grow: bool) -
 
 
 def _trend_area_trace(
-    points: Sequence[TrendPoint], slug: str, title: str, colour: str, *, visible: bool
+    points: Sequence[TrendPoint], slug: str, title: str, position: int, *, visible: bool
 ) -> Any:
+    colour = AREA_LINE_COLOURS[position % len(AREA_LINE_COLOURS)]
+    dash = AREA_LINE_DASHES[position % len(AREA_LINE_DASHES)]
     return go.Scatter(
         x=[plot_text(point.label) for point in points],
         y=[dict(point.area_indices).get(slug) for point in points],
@@ -79,7 +82,7 @@ def _trend_area_trace(
         mode="lines+markers",
         # A marker at 0 sits on the plot edge; unclipped, it stays whole.
         cliponaxis=False,
-        line={"color": colour, "width": 1.5},
+        line={"color": colour, "width": 1.5, "dash": dash},
         visible=None if visible else "legendonly",
         **_trend_marks(
             [slug in point.area_reliable_changes for point in points], colour, 8, grow=False
@@ -140,7 +143,7 @@ def trend_chart(
                 points,
                 slug,
                 titles[slug],
-                AREA_LINE_COLOURS[position % len(AREA_LINE_COLOURS)],
+                position,
                 visible=slug in visible,
             )
             for position, slug in enumerate(slugs)

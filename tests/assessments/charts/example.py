@@ -21,13 +21,21 @@ from assessments.charts.base import (
     Chart,
     figure_json,
 )
+from assessments.charts.practice import (
+    funnel_chart,
+    practice_trend_chart,
+    top_areas_chart,
+    workload_chart,
+)
 from assessments.charts.report import report_charts
+from assessments.charts.trend import trend_chart
 from assessments.engine.scoring import (
     AreaDef,
     ComparisonResult,
     InstrumentDef,
     ItemDef,
     compare,
+    trend,
 )
 
 SAFETY_TEXT = "My partner threatens me when we argue."
@@ -148,3 +156,18 @@ NINE = InstrumentDef("nine", 1, NINE_AREAS, NINE_ITEMS)
 
 def nine_answers(seed: int) -> dict[str, int]:
     return {item.id: 1 + (position * seed) % 5 for position, item in enumerate(NINE_ITEMS)}
+
+
+def every_kind_of_chart() -> tuple[Chart, ...]:
+    """One chart of every kind, for nine areas and a year of history."""
+    results = [compare(NINE, nine_answers(s), nine_answers(s + 2), ()) for s in (1, 2, 3, 7)]
+    labels = ["2026-01-10", "2026-03-02", "2026-05-20", "2026-08-11"]
+    points = trend(list(zip(labels, results, strict=True)), NINE)
+    return (
+        *report_charts(results[0], names=("Partner A", "Partner B")),
+        trend_chart(points, area_titles={a.slug: a.title for a in NINE_AREAS}),
+        funnel_chart([("Assigned", 120), ("Opened", 100), ("Compared", 48)]),
+        top_areas_chart([(title, n) for n, title in enumerate(NINE_TITLES)]),
+        workload_chart([(f"Counsellor {n}", n * 3, n) for n in range(1, 10)]),
+        practice_trend_chart([(f"2026-{m:02d}", 30.0 + m, m * 4) for m in range(1, 13)]),
+    )

@@ -5,26 +5,16 @@ from __future__ import annotations
 import json
 
 from assessments.charts.base import (
-    Chart,
     figure_json,
 )
-from assessments.charts.practice import (
-    funnel_chart,
-    practice_trend_chart,
-    top_areas_chart,
-    workload_chart,
-)
 from assessments.charts.report import report_charts
-from assessments.charts.trend import trend_chart
 from assessments.engine.scoring import (
     compare,
-    trend,
 )
 from tests.assessments.charts.example import (
     NINE,
-    NINE_AREAS,
-    NINE_TITLES,
     charts_by_key,
+    every_kind_of_chart,
     example_result,
     nine_answers,
     trace_of,
@@ -33,22 +23,8 @@ from tests.assessments.charts.example import (
 # --- size -----------------------------------------------------------------------------------
 
 
-def _nine_charts() -> tuple[Chart, ...]:
-    results = [compare(NINE, nine_answers(s), nine_answers(s + 2), ()) for s in (1, 2, 3, 7)]
-    labels = ["2026-01-10", "2026-03-02", "2026-05-20", "2026-08-11"]
-    points = trend(list(zip(labels, results, strict=True)), NINE)
-    return (
-        *report_charts(results[0], names=("Partner A", "Partner B")),
-        trend_chart(points, area_titles={a.slug: a.title for a in NINE_AREAS}),
-        funnel_chart([("Assigned", 120), ("Opened", 100), ("Compared", 48)]),
-        top_areas_chart([(title, n) for n, title in enumerate(NINE_TITLES)]),
-        workload_chart([(f"Counsellor {n}", n * 3, n) for n in range(1, 10)]),
-        practice_trend_chart([(f"2026-{m:02d}", 30.0 + m, m * 4) for m in range(1, 13)]),
-    )
-
-
 def test_each_figure_for_nine_areas_stays_under_6_kb() -> None:
-    charts = _nine_charts()
+    charts = every_kind_of_chart()
 
     assert all(len(trace_of(chart)) for chart in charts)
     sizes = {chart.key: len(json.dumps(figure_json(chart))) for chart in charts}
