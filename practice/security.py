@@ -8,25 +8,53 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 
 SESSION_STARTED_KEY = "auth_started_at"
+SESSION_SEEN_KEY = "seen_at"
+# Sessions with an idle timeout worth keeping alive: staff sign-ins and respondents.
+RESPONDENT_SESSION_KEY = "respondent"
 
 
 class SessionLifetimeMiddleware:
-    """Ends a staff session 12 hours after login however active it is (the idle timeout is the
-    session cookie age, renewed on every request)."""
+    """Ends a staff session 12 hours after login however active it is, and any signed-in or
+    respondent session idle for 30 minutes.
+
+    Activity is the last-seen time kept in the session, written at most once a minute (each
+    write also pushes the stored expiry ahead), so a plain read writes nothing; idleness is
+    judged on it, with at most a minute's slack."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        now = time.time()
+        session = request.session
         if request.user.is_authenticated:
-            started = request.session.setdefault(SESSION_STARTED_KEY, time.time())
-            if time.time() - float(started) > settings.SESSION_ABSOLUTE_LIFETIME:
+            started = session.setdefault(SESSION_STARTED_KEY, now)
+            if now - float(started) > settings.SESSION_ABSOLUTE_LIFETIME or _idle(session, now):
                 logout(request)
                 return redirect_to_login(request.get_full_path())
+            _touch(session, now)
+        elif not session.is_empty() and RESPONDENT_SESSION_KEY in session:
+            if _idle(session, now):
+                # The respondent pages answer a missing session themselves.
+                session.flush()
+            else:
+                _touch(session, now)
         return self.get_response(request)
+
+
+def _idle(session: SessionBase, now: float) -> bool:
+    seen = session.get(SESSION_SEEN_KEY)
+    return seen is not None and now - float(seen) > settings.SESSION_IDLE_TIMEOUT
+
+
+def _touch(session: SessionBase, now: float) -> None:
+    seen = session.get(SESSION_SEEN_KEY)
+    if seen is None or now - float(seen) >= settings.SESSION_SEEN_RESOLUTION:
+        session[SESSION_SEEN_KEY] = now
 
 
 class NoStoreMiddleware:

@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "practice.two_factor.RememberedOTPMiddleware",
     "practice.security.SessionLifetimeMiddleware",
     "practice.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -256,9 +256,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # set-password and reset links expire after 3 days
-SESSION_COOKIE_AGE = 30 * 60  # idle timeout: each request pushes expiry 30 min ahead
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_IDLE_TIMEOUT = 30 * 60
+# The stored expiry is pushed ahead whenever the session is saved; practice.security saves the
+# last-seen time at most once a minute, so a plain read writes nothing.
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_SEEN_RESOLUTION = 60
 SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
+if REDIS_URL:
+    # Read from Redis, written through to the database: a flushed or restarted Redis signs
+    # nobody out (the "cache" engine would), and erasure can still enumerate the sessions.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 OTP_TOTP_ISSUER = "Fulcrum"
 

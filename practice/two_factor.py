@@ -5,26 +5,42 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp import devices_for_user, user_has_device
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
-from practice.models import Membership, User
+from practice.models import Membership, User, new_security_stamp
 
 RECOVERY_CODE_COUNT = 10
 
 
 def has_two_factor(user: Any) -> bool:
+    remembered = getattr(user, HAS_DEVICE_ATTRIBUTE, None)
+    if remembered is not None:
+        return bool(remembered)
     return bool(user.is_authenticated and user_has_device(user, confirmed=True))
+
+
+def security_stamp_rotate(user: User) -> None:
+    """Ends the user's other sessions and forgets the two-factor state they remembered; the
+    caller keeps its own session with update_session_auth_hash."""
+    user.security_stamp = new_security_stamp()
+    User.objects.filter(pk=user.pk).update(security_stamp=user.security_stamp)
 
 
 def two_factor_required(user: Any) -> bool:
@@ -56,6 +72,8 @@ def two_factor_confirm(*, user: User, device: TOTPDevice, token: str) -> list[st
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    # Sessions that remembered "no second factor" must not carry on without one.
+    security_stamp_rotate(user)
     return recovery_codes_regenerate(user=user)
 
 
@@ -74,9 +92,58 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
 def two_factor_disable(*, user: User) -> None:
     for device in devices_for_user(user, confirmed=None):
         device.delete()
+    security_stamp_rotate(user)
+
+
+@receiver(post_delete, sender=TOTPDevice)
+@receiver(post_delete, sender=StaticDevice)
+def _device_removed(sender: type[Device], instance: Device, **kwargs: Any) -> None:
+    # However a device goes (an operator in the admin, too), sessions that remembered it as
+    # verified or as present end at their next request.
+    User.objects.filter(pk=instance.user_id).update(security_stamp=new_security_stamp())
 
 
 EXEMPT_PREFIXES = ("/login/", "/logout/", "/static/", "/healthz", "/account/two-factor/", "/i/")
+
+
+TWO_FACTOR_STATE_KEY = "two_factor"
+HAS_DEVICE_ATTRIBUTE = "otp_has_device"
+
+
+class RememberedOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware (`user.otp_device`, `user.is_verified()`), which remembers in the
+    session whether the user has a confirmed device and which device verified this session, so
+    a plain request reads no device table. The memory is keyed to the user's security stamp
+    (rotated whenever a device is confirmed or removed) and to the session's verified device."""
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        self._init_user_fields(user)
+        if not user.is_authenticated:
+            return user
+        session = request.session
+        persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+        remembered = session.get(TWO_FACTOR_STATE_KEY)
+        if (
+            isinstance(remembered, dict)
+            and remembered.get("stamp") == user.security_stamp
+            and remembered.get("device") == persistent_id
+        ):
+            if persistent_id:
+                user.otp_device = SimpleLazyObject(
+                    partial(self._device_from_persistent_id, persistent_id)
+                )
+            setattr(user, HAS_DEVICE_ATTRIBUTE, bool(remembered.get("has_device")))
+            return user
+        device = self._device_from_persistent_id(persistent_id) if persistent_id else None
+        user.otp_device = self._finalize_device(request, user, device)
+        has_device = user_has_device(user, confirmed=True)
+        setattr(user, HAS_DEVICE_ATTRIBUTE, has_device)
+        session[TWO_FACTOR_STATE_KEY] = {
+            "stamp": user.security_stamp,
+            "device": session.get(DEVICE_ID_SESSION_KEY),
+            "has_device": has_device,
+        }
+        return user
 
 
 class TwoFactorMiddleware:

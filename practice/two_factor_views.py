@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,6 +41,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         )
         if codes is not None:
             otp_login(request, device)
+            # Confirming rotated the security stamp (ending other sessions); this one stays.
+            update_session_auth_hash(request, user)  # type: ignore[arg-type]
             audit.record(request, AuditEvent.Action.TWO_FACTOR, practice=None, detail="enabled")
             return render(request, "practice/recovery_codes.html", {"codes": codes})
         form.add_error(
@@ -98,6 +101,7 @@ def disable(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Enter a current code to turn two-factor sign-in off.")
         return redirect("two-factor-setup")
     two_factor.two_factor_disable(user=request.user)  # type: ignore[arg-type]
+    update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
     audit.record(request, AuditEvent.Action.TWO_FACTOR, practice=None, detail="disabled")
     messages.success(request, "Two-factor sign-in is off.")
     return redirect("account")

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.decorators import method_decorator
+from django_scopes import scope
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -24,7 +25,8 @@ from rest_framework.views import APIView
 
 from assessments.models import InstrumentVersion
 from assessments.models import Response as FormResponse
-from assessments.respond import services
+from assessments.respond import autosave, services
+from assessments.respond.autosave import Remembered
 from assessments.respond.privacy import answer_shown, answers_hidden, answers_shown
 from assessments.respond.selectors import form_sections
 from clients.models import Invitation
@@ -34,20 +36,25 @@ from practice.models import AuditEvent
 
 # Authentication -------------------------------------------------------------------------------
 
+LINK_GONE = "This link no longer works. Open the link from your invitation."
+
 
 class RespondentSessionAuthentication(SessionAuthentication):
     """The respondent session set up by `/i/<token>`, with the same CSRF check DRF applies to a
     staff session: a cookie alone never authorises a write."""
 
-    def authenticate(self, request: Request) -> tuple[Any, Invitation] | None:
+    def authenticate(self, request: Request) -> tuple[Any, Invitation | Remembered] | None:
+        remembered: Remembered | None = getattr(request._request, "remembered", None)
+        if remembered is not None:
+            # Only the link check is left, and the save's UPDATE makes it.
+            self.enforce_csrf(request)
+            return (AnonymousUser(), remembered)
         link: RespondentLink | None = getattr(request._request, "respondent_link", None)
         if link is None or link.problem == MISSING:
             return None
         if link.invitation is None:
             # The session was opened with a link that no longer works; it has been ended.
-            raise exceptions.AuthenticationFailed(
-                "This link no longer works. Open the link from your invitation."
-            )
+            raise exceptions.AuthenticationFailed(LINK_GONE)
         self.enforce_csrf(request)
         return (AnonymousUser(), link.invitation)
 
@@ -66,13 +73,16 @@ class IsRespondent(BasePermission):
     message = "Open the link from your invitation to continue."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return isinstance(request.auth, Invitation)
+        return isinstance(request.auth, Invitation | Remembered)
 
 
 class HasConsented(BasePermission):
     message = "Read and accept the first page before answering."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        # A respondent is remembered only once consent was given; the save re-checks it.
+        if isinstance(request.auth, Remembered):
+            return True
         return isinstance(request.auth, Invitation) and request.auth.consented_at is not None
 
 
@@ -258,6 +268,7 @@ class RespondFormAPI(RespondentAPIView):
             for section in form_sections(version=version, order=response.item_order)
         ]
         progress = _progress(response, version)
+        autosave.remember(request._request, self.invitation(), response)
         return Response(
             {
                 "instrument": {"title": version.title, "version": version.version},
@@ -273,6 +284,16 @@ class RespondFormAPI(RespondentAPIView):
 
 
 class RespondAnswersAPI(RespondentAPIView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        remembered = autosave.remembered(request)
+        if remembered is None:
+            return super().dispatch(request, *args, **kwargs)
+        # No invitation or practice is loaded up front: the save checks the link itself.
+        request.remembered = remembered  # type: ignore[attr-defined]
+        request.invitation = remembered  # type: ignore[attr-defined]
+        with scope(practice=remembered.practice):
+            return APIView.dispatch(self, request, *args, **kwargs)
+
     @extend_schema(
         operation_id="respond_save_answers",
         tags=["respond"],
@@ -292,13 +313,44 @@ class RespondAnswersAPI(RespondentAPIView):
     def put(self, request: Request) -> Response:
         incoming = RespondentAnswersInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        response = self.form_response()
-        version = self.invitation().assignment.instrument_version
+        revision = incoming.validated_data["revision"]
+        answers = incoming.validated_data["answers"]
+        remembered = request.auth
+        if isinstance(remembered, Remembered):
+            try:
+                cleaned = services.clean_answers_for(frozenset(remembered.items), answers)
+            except ValidationError as error:
+                return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
+            saved = autosave.save_answers(remembered, revision=revision, answers=cleaned)
+            if saved is not None:
+                return Response(
+                    {
+                        "revision": saved.revision,
+                        "answered": saved.answered_count,
+                        "total": remembered.total,
+                        "percent": saved.answered_count * 100 // max(remembered.total, 1),
+                    }
+                )
+            # Why not: a stale revision, a submitted or replaced response, or a link that
+            # stopped working. The full path answers each as it always has.
+            autosave.forget(request._request)
+            with respondent_scope(request._request) as link:
+                if link.invitation is None:
+                    if link.problem == MISSING:
+                        raise exceptions.NotAuthenticated()
+                    raise exceptions.AuthenticationFailed(LINK_GONE)
+                if link.invitation.consented_at is None:
+                    raise exceptions.PermissionDenied(HasConsented.message)
+                request._request.invitation = link.invitation  # type: ignore[attr-defined]
+                return self._save(link.invitation, revision, answers)
+        return self._save(self.invitation(), revision, answers)
+
+    def _save(self, invitation: Invitation, revision: int, answers: dict[str, Any]) -> Response:
+        response = services.response_for_invitation(invitation=invitation)
+        version = invitation.assignment.instrument_version
         try:
             saved = services.response_save_answers(
-                response=response,
-                revision=incoming.validated_data["revision"],
-                answers=incoming.validated_data["answers"],
+                response=response, revision=revision, answers=answers
             )
         except ValidationError as error:
             return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
@@ -316,6 +368,7 @@ class RespondAnswersAPI(RespondentAPIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
+        autosave.remember(self.request._request, invitation, saved)
         return Response({"revision": saved.revision, **_progress(saved, version)})
 
 

@@ -63,7 +63,13 @@ def clean_answers(
     version: InstrumentVersion, answers: Mapping[str, object]
 ) -> dict[str, int | None]:
     """Each answer must name an item of this version and be 1-5, or null to clear it."""
-    known = {item["id"] for item in version.items}
+    return clean_answers_for(frozenset(item["id"] for item in version.items), answers)
+
+
+def clean_answers_for(
+    known: frozenset[str], answers: Mapping[str, object]
+) -> dict[str, int | None]:
+    """clean_answers against the version's item ids (`known`)."""
     errors: dict[str, str] = {}
     cleaned: dict[str, int | None] = {}
     for item_id, value in answers.items():
