@@ -23,10 +23,10 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     max_retries=comparisons.MAX_ATTEMPTS,
 )
 def run_comparison(self: Any, practice: Practice, comparison_id: int) -> None:
-    if comparisons.comparison_start_attempt(comparison_id=comparison_id) is None:
+    if not comparisons.comparison_start_attempt(comparison_id=comparison_id):
         return
     try:
-        comparisons.comparison_finish(comparison_id=comparison_id)
+        comparisons.comparison_compute(comparison_id=comparison_id)
     except TRANSIENT_ERRORS as error:
         final = self.request.retries >= comparisons.MAX_ATTEMPTS - 1
         comparisons.comparison_record_error(
