@@ -398,6 +398,64 @@ def _batches(queryset: QuerySet[Comparison], size: int) -> Iterator[list[Compari
 class RescoreReport:
     examined: int
     rescored: int
+    failed: int = 0
+
+
+def rescore_candidates(practice: Practice) -> QuerySet[Comparison]:
+    """Done comparisons with the columns re-scoring reads (not the stored result: the history
+    row copies it inside the database)."""
+    return (
+        Comparison.objects.filter(practice=practice, status=Comparison.Status.DONE)
+        .select_related("assignment__instrument_version", "response_a", "response_b")
+        # As in the job: only the columns used; definitions come from the per-process cache.
+        .only(*_RESCORE_COLUMNS)
+    )
+
+
+@dataclass(frozen=True)
+class RescoredBatch:
+    """New results computed for a batch, not yet written."""
+
+    rows: list[Comparison]
+    failed: int
+
+
+def rescore_compute(
+    rows: list[Comparison], context: ScoringContext, *, force: bool
+) -> RescoredBatch:
+    """Computes new results for the rows whose algorithm version or scoring inputs changed (all
+    of them when `force`), setting them on the rows; a row that cannot be scored is counted
+    and left as it was."""
+    changed, failed = [], 0
+    for comparison in rows:
+        params_hash = context.params_hash(comparison.assignment.instrument_version)
+        if (
+            not force
+            and comparison.algorithm_version == scoring.ALGORITHM_VERSION
+            and comparison.params_hash == params_hash
+        ):
+            continue
+        try:
+            result = _compute(comparison, context)
+        except (ValueError, KeyError, TypeError):
+            logger.exception("re-scoring comparison %s failed", comparison.pk)
+            failed += 1
+            continue
+        apply_result(comparison=comparison, result=result, params_hash=params_hash)
+        changed.append(comparison)
+    return RescoredBatch(changed, failed)
+
+
+def rescore_write(*, practice: Practice, batch: RescoredBatch) -> None:
+    """Keeps each replaced result as history, then stores the new ones: call inside the
+    caller's transaction."""
+    if not batch.rows:
+        return
+    now = timezone.now()
+    _archive_results([c.pk for c in batch.rows], now)
+    for comparison in batch.rows:
+        comparison.finished_at = now
+    _save_columns(batch.rows, _RESCORE_FIELDS)
 
 
 def rescore(
@@ -408,59 +466,50 @@ def rescore(
     force: bool = False,
 ) -> RescoreReport:
     """Re-scores done comparisons whose algorithm version or scoring inputs changed, in batches
-    of one transaction each; every replaced result is kept in ComparisonHistory."""
+    of one transaction each, in this process (one couple's, or a small practice's; a whole
+    practice fans out across the workers: assessments.comparisons.rescoring). Every replaced
+    result is kept in ComparisonHistory."""
     context = ScoringContext.load()
-    comparisons = (
-        Comparison.objects.filter(practice=practice, status=Comparison.Status.DONE)
-        .select_related("assignment__instrument_version", "response_a", "response_b")
-        # As in the job: only the columns used; definitions come from the per-process cache.
-        .only(*_RESCORE_COLUMNS)
-    )
+    comparisons = rescore_candidates(practice)
     if couple_id is not None:
         comparisons = comparisons.filter(assignment__couple__public_id=couple_id)
-    examined = rescored = 0
-    fields = [
-        "result", "algorithm_version", "params_hash", "overall_index", "overall_band",
-        "top_area", "safety_level", "finished_at",
-    ]  # fmt: skip
-    for batch in _batches(comparisons, batch_size):
-        examined += len(batch)
-        stale = [
-            c
-            for c in batch
-            if force
-            or c.algorithm_version != scoring.ALGORITHM_VERSION
-            or c.params_hash != context.params_hash(c.assignment.instrument_version)
-        ]
-        if not stale:
-            continue
-        now = timezone.now()
-        history = [
-            ComparisonHistory(
-                practice=practice,
-                comparison=c,
-                algorithm_version=c.algorithm_version,
-                params_hash=c.params_hash,
-                result=c.result,
-                computed_at=c.finished_at or now,
-            )
-            for c in stale
-        ]
-        for comparison in stale:
-            apply_result(
-                comparison=comparison,
-                result=_compute(comparison, context),
-                params_hash=context.params_hash(comparison.assignment.instrument_version),
-            )
-            comparison.finished_at = now
+    examined = rescored = failed = 0
+    for rows in _batches(comparisons, batch_size):
+        examined += len(rows)
+        batch = rescore_compute(rows, context, force=force)
         with transaction.atomic():
-            ComparisonHistory.objects.bulk_create(history)
-            _save_columns(stale, fields)
-        rescored += len(stale)
-    return RescoreReport(examined, rescored)
+            rescore_write(practice=practice, batch=batch)
+        rescored += len(batch.rows)
+        failed += batch.failed
+    return RescoreReport(examined, rescored, failed)
 
 
-_RESCORE_COLUMNS = (*_JOB_COLUMNS, "algorithm_version", "params_hash", "result", "finished_at")
+_RESCORE_COLUMNS = (*_JOB_COLUMNS, "algorithm_version", "params_hash")
+_RESCORE_FIELDS = [
+    "result", "algorithm_version", "params_hash", "overall_index", "overall_band", "top_area",
+    "safety_level", "finished_at",
+]  # fmt: skip
+
+
+def _archive_results(comparison_ids: list[int], now: datetime) -> None:
+    """Copies the comparisons' current results into ComparisonHistory inside the database: the
+    results (several KB of JSON each) never travel to Python and back."""
+    history, comparison = ComparisonHistory._meta, Comparison._meta
+    quote = connection.ops.quote_name
+    columns = [
+        "practice_id", "comparison_id", "algorithm_version", "params_hash", "result",
+        "computed_at", "archived_at",
+    ]  # fmt: skip
+    placeholders = ", ".join(["%s"] * len(comparison_ids))
+    # Identifiers come from the models' own metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(history.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"SELECT practice_id, id, algorithm_version, params_hash, result, "
+        f"COALESCE(finished_at, %s), %s FROM {quote(comparison.db_table)} "
+        f"WHERE id IN ({placeholders}) ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, *comparison_ids])
 
 
 def _save_columns(rows: list[Comparison], fields: list[str]) -> None:
