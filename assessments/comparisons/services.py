@@ -13,7 +13,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Field,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -190,12 +200,33 @@ def apply_result(
         setattr(comparison, name, value)
 
 
+def _without_waiting_for_the_disk() -> list[Any]:
+    """A filter that makes its statement's own transaction commit asynchronously on PostgreSQL
+    (set_config(..., is_local => true) lasts until that commit), for the job's two writes.
+
+    Why: each synchronous commit waits for a WAL flush (3-4 ms measured here, more under load),
+    which cost the job more than its scoring. Asynchronous commit never reorders or half-applies
+    a transaction; a crash of the database server may only lose the last fraction of a second
+    of commits, which leaves a comparison pending or running with its attempt counted: the
+    reconciler re-queues it and the same inputs give the same result, so nothing is lost or
+    duplicated. Everything else (the request that created the comparison) commits as usual."""
+    if connection.vendor != "postgresql":
+        return []
+    return [
+        ExpressionWrapper(
+            RawSQL("set_config('synchronous_commit', 'off', true) = 'off'", []),
+            output_field=BooleanField(),
+        )
+    ]
+
+
 def comparison_start_attempt(*, comparison_id: int) -> bool:
     """Counts an attempt in its own transaction, so a worker killed mid-job still used it up.
     Returns False when there is nothing (more) to do."""
     # The common case in one statement (its own transaction, holding the row lock while it
     # runs): a queued or re-delivered comparison with attempts left.
     started = Comparison.objects.filter(
+        *_without_waiting_for_the_disk(),
         pk=comparison_id,
         status__in=(Comparison.Status.PENDING, Comparison.Status.RUNNING),
         attempts__lt=MAX_ATTEMPTS,
@@ -246,7 +277,7 @@ def comparison_compute(*, comparison_id: int) -> bool:
     # The inputs never change once compared (a new submission is a new comparison), so the row
     # needs no lock while scoring: whichever delivery writes first wins, the others match nothing.
     stored = (
-        Comparison.objects.filter(pk=comparison_id)
+        Comparison.objects.filter(*_without_waiting_for_the_disk(), pk=comparison_id)
         .exclude(status=Comparison.Status.DONE)
         .update(
             **columns,

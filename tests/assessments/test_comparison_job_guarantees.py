@@ -183,3 +183,24 @@ def test_the_reconciler_still_requeues_a_comparison_stuck_running(
     requeued = stored(comparison)
     assert requeued.status == Comparison.Status.PENDING
     assert requeued.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_jobs_own_writes_skip_waiting_for_the_disk(assignment: NewAssignment) -> None:
+    comparison = pending(assignment)
+
+    with CaptureQueriesContext(connection) as queries:
+        run_job(comparison)
+
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 2
+    asynchronous = "set_config('synchronous_commit', 'off', true)"
+    if connection.vendor == "postgresql":
+        assert all(asynchronous in sql for sql in updates)
+        # Local to each statement's transaction: the kept connection commits as usual after.
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone() == ("on",)
+    else:
+        assert not any(asynchronous in sql for sql in updates)
+    assert stored(comparison).status == Comparison.Status.DONE
