@@ -457,7 +457,8 @@ class _AreaPlan:
 class _Plan:
     known: frozenset[str]
     areas: tuple[_AreaPlan, ...]
-    comparable: tuple[ItemDef, ...]  # every item but the safety items, in instrument order
+    # Every item but the safety items, in instrument order: (item, is share, reverse).
+    comparable: tuple[tuple[ItemDef, bool, bool], ...]
     safety: tuple[tuple[int, ItemDef], ...]  # the safety items and their positions
 
 
@@ -486,7 +487,9 @@ def _plan(instrument: InstrumentDef) -> _Plan:
     plan = _Plan(
         known=frozenset(item.id for item in instrument.items),
         areas=tuple(areas),
-        comparable=tuple(item for item in instrument.items if not item.is_safety),
+        comparable=tuple(
+            (item, item.is_share, item.reverse) for item in instrument.items if not item.is_safety
+        ),
         safety=tuple((i, item) for i, item in enumerate(instrument.items) if item.is_safety),
     )
     if len(_plans) >= _PLAN_LIMIT:
@@ -752,25 +755,27 @@ def _overall(scores: Sequence[_AreaScore]) -> int | None:
     return _whole(sum(weight * index for weight, index in weights), total)
 
 
-def _common_axis(item: ItemDef, answer: int, partner: Partner) -> int:
-    # Share answers are "me"/"my partner"; B's are mirrored so 1 means "A decides" for both.
-    if not item.is_share:
-        return keyed(item, answer)
-    return answer if partner == "a" else MAX_ANSWER + MIN_ANSWER - answer
-
-
 def _disagreements(
     instrument: InstrumentDef, plan: _Plan, a: Answers, b: Answers
 ) -> tuple[ItemDisagreement, ...]:
     found = []
+    flip = MAX_ANSWER + MIN_ANSWER
     # Safety items must never reach anything that could be shown to the couple: the plan's
     # comparable items leave them out.
-    for item in plan.comparable:
-        if item.id not in a or item.id not in b:
+    for item, is_share, reverse in plan.comparable:
+        x, y = a.get(item.id), b.get(item.id)
+        if x is None or y is None:
             continue
-        keyed_a = _common_axis(item, a[item.id], "a")
-        keyed_b = _common_axis(item, b[item.id], "b")
-        if abs(keyed_a - keyed_b) >= 2:
+        # The common axis: share answers are "me"/"my partner", so B's are mirrored to make 1
+        # mean "A decides" for both; other items are keyed (healthy is 5).
+        if is_share:
+            keyed_a, keyed_b = x, flip - y
+        elif reverse:
+            keyed_a, keyed_b = flip - x, flip - y
+        else:
+            keyed_a, keyed_b = x, y
+        difference = abs(keyed_a - keyed_b)
+        if difference >= 2:
             found.append(
                 ItemDisagreement(
                     item_id=item.id,
@@ -778,7 +783,7 @@ def _disagreements(
                     text=item.text,
                     keyed_a=keyed_a,
                     keyed_b=keyed_b,
-                    difference=abs(keyed_a - keyed_b),
+                    difference=difference,
                     sensitivity=item.sensitivity,
                 )
             )
@@ -882,13 +887,12 @@ def _rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
     return _wellbeing_rationale(title, e, names)
 
 
-def _strongest_trigger(topic: TopicDef, e: _Exact) -> str | None:
-    candidates = [t for t in topic.triggers if t in _AREA_TRIGGERS]
+def _strongest_trigger(candidates: Sequence[str], drivers: Mapping[str, int]) -> str | None:
     if not candidates:
         return None
     # max() keeps the first of equal drivers, so ties follow the topic's own trigger order.
-    best = max(candidates, key=e.driver)
-    return best if e.driver(best) > 0 else None
+    best = max(candidates, key=drivers.__getitem__)
+    return best if drivers[best] > 0 else None
 
 
 def _safety_suggestions(topics: Sequence[TopicDef]) -> tuple[TopicSuggestion, ...]:
@@ -903,43 +907,51 @@ def _safety_suggestions(topics: Sequence[TopicDef]) -> tuple[TopicSuggestion, ..
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    """A suggestion and its exact score, numerator / denominator."""
+    """A topic an area suggests, with its exact score (numerator / denominator); the suggestion
+    itself is written only for the candidates kept."""
 
     numerator: int
     denominator: int
-    suggestion: TopicSuggestion
+    topic: TopicDef
+    score: _AreaScore
+    trigger: str
 
     def __lt__(self, other: _Candidate) -> bool:
         # Higher scores first: "less than" is "scores more than".
         return self.numerator * other.denominator > other.numerator * self.denominator
 
+    def suggestion(self, names: tuple[str, str]) -> TopicSuggestion:
+        return TopicSuggestion(
+            self.topic.slug,
+            self.topic.title,
+            self.score.area.slug,
+            self.trigger,
+            _stored(self.numerator, self.denominator),
+            _rationale(self.trigger, self.score, names),
+        )
+
 
 def _area_suggestions(
-    ranked: Sequence[_AreaScore], library: Mapping[str, TopicDef], names: tuple[str, str]
+    ranked: Sequence[_AreaScore], library: Mapping[str, TopicDef]
 ) -> list[_Candidate]:
     found = []
+    area_triggers = {
+        slug: tuple(t for t in topic.triggers if t in _AREA_TRIGGERS)
+        for slug, topic in library.items()
+    }
     for score in ranked:
         index, e = score.result.index, score.exact
         if score.result.band == Band.BALANCED or index is None or e is None:
             continue
+        drivers = {trigger: e.driver(trigger) for trigger in _AREA_TRIGGERS}
         for slug in score.area.topics:
             topic = library.get(slug)
             if topic is None or score.area.slug not in topic.areas:
                 continue
-            trigger = _strongest_trigger(topic, e)
+            trigger = _strongest_trigger(area_triggers[slug], drivers)
             if trigger is None:
                 continue
-            value = index * e.driver(trigger)
-            rationale = _rationale(trigger, score, names)
-            suggestion = TopicSuggestion(
-                topic.slug,
-                topic.title,
-                score.area.slug,
-                trigger,
-                _stored(value, e.scale),
-                rationale,
-            )
-            found.append(_Candidate(value, e.scale, suggestion))
+            found.append(_Candidate(index * drivers[trigger], e.scale, topic, score, trigger))
     return found
 
 
@@ -956,13 +968,14 @@ def _topics(
     first = _safety_suggestions(topics) if flagged else ()
     seen = {suggestion.slug for suggestion in first}
     rest: list[TopicSuggestion] = []
-    candidates = _area_suggestions(ranked, library, names)
+    candidates = _area_suggestions(ranked, library)
     # Stable sort: equal scores keep ranked-area order, then the area's own topic order.
     for candidate in sorted(candidates):
-        suggestion = candidate.suggestion
-        if suggestion.slug not in seen and len(rest) < MAX_TOPIC_SUGGESTIONS:
-            seen.add(suggestion.slug)
-            rest.append(suggestion)
+        if len(rest) >= MAX_TOPIC_SUGGESTIONS:
+            break
+        if candidate.topic.slug not in seen:
+            seen.add(candidate.topic.slug)
+            rest.append(candidate.suggestion(names))
     return first + tuple(rest)
 
 
@@ -1066,10 +1079,16 @@ def trend(
 # --------------------------------------------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain_dict(
     obj: ItemDisagreement | SafetyFlag | TopicSuggestion | AreaResult,
 ) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}
 
 
 def _area_to_dict(area: AreaResult) -> dict[str, Any]:
