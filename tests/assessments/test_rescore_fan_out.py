@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
 from assessments.comparisons import rescoring
@@ -14,7 +16,8 @@ from assessments.comparisons.tasks import rescore_batch
 from assessments.engine import scoring
 from assessments.models import Comparison, ComparisonHistory, RescoreBatch, RescoreRun
 from clients.models import Couple
-from practice.models import Membership, Practice
+from practice.models import Membership, Practice, User
+from tests.practice.test_operator import admin_sign_in
 from tests.support.comparing import (
     a_holds_the_say,
     assign,
@@ -114,3 +117,30 @@ def test_the_rescore_command_fans_out_to_the_worker_and_shows_progress_to_the_en
     with scope(practice=practice):
         assert ComparisonHistory.objects.count() == 3
     assert stored_results(practice) == before
+
+
+@pytest.mark.django_db
+def test_the_operators_practice_list_shows_the_latest_rescoring_progress(
+    library: None,
+    couple: Couple,
+    counsellor_membership: Membership,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    practice = couple.practice
+    three_done(couple, counsellor_membership)
+    with scope(practice=practice), django_capture_on_commit_callbacks():
+        run = rescoring.rescore_start(practice=practice, force=True, batch_size=2)
+    with scopes_disabled():
+        first = RescoreBatch.objects.filter(run=run).order_by("pk").first()
+    assert first is not None
+    rescore_batch.apply(args=(practice.pk, first.pk)).get()
+    operator = User.objects.create_superuser(
+        "operator@fulcrum.example", "operator-password", full_name="Op"
+    )
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
+    web = Client()
+    assert admin_sign_in(web, operator, device) == 302
+
+    listing = web.get("/admin/practice/practice/").content.decode()
+
+    assert "2 of 3 comparisons examined (67%), 2 re-scored, 0 failed; running for" in listing
