@@ -288,6 +288,44 @@ class ComparisonHistory(models.Model):
         return f"{self.comparison_id} @ {self.algorithm_version}"
 
 
+class RescoreRun(models.Model):
+    """One re-scoring of a practice's done comparisons, fanned out as batch jobs across the
+    worker processes. Holds counts only (never results), for the operator's progress display."""
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    force = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)  # comparisons listed for re-scoring
+    done = models.PositiveIntegerField(default=0)  # of them examined so far
+    rescored = models.PositiveIntegerField(default=0)  # of them changed (each kept as history)
+    failed = models.PositiveIntegerField(default=0)  # of them that could not be scored
+    batches_total = models.PositiveIntegerField(default=0)
+    batches_done = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"re-scoring {self.pk}: {self.done}/{self.total}"
+
+
+class RescoreBatch(models.Model):
+    """One batch job of a re-scoring run: finished exactly once, however often delivered."""
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(RescoreRun, on_delete=models.CASCADE, related_name="batches")
+    comparison_ids = models.JSONField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(practice="practice")
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} of re-scoring {self.run_id}"
+
+
 class SessionAgenda(models.Model):
     """A counsellor's plan for a session with a couple: topics picked from a comparison's
     suggestions, plus their own items, in the order they mean to take them, with notes."""

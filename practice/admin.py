@@ -30,7 +30,7 @@ class MembershipInline(admin.TabularInline[Membership, Practice]):
 
 @admin.register(Practice)
 class PracticeAdmin(admin.ModelAdmin[Practice]):
-    list_display = ["name", "slug", "timezone", "require_two_factor", "created_at"]
+    list_display = ["name", "slug", "timezone", "require_two_factor", "created_at", "rescoring"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
@@ -43,7 +43,18 @@ class PracticeAdmin(admin.ModelAdmin[Practice]):
 
         for practice in queryset:
             rescore_request(practice=practice)
-        self.message_user(request, f"Re-scoring queued for {queryset.count()} practice(s).")
+        self.message_user(
+            request,
+            f"Re-scoring queued for {queryset.count()} practice(s); the Re-scoring column shows "
+            "its progress (reload to follow it).",
+        )
+
+    @admin.display(description="Re-scoring")
+    def rescoring(self, practice: Practice) -> str:
+        # Counts only: the operator never sees results.
+        from assessments.comparisons.rescoring import latest_progress
+
+        return latest_progress(practice) or "-"
 
 
 @admin.register(Membership)

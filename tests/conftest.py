@@ -107,6 +107,16 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any
         ) as worker,
     ):
         yield worker
+        # The worker keeps its database connection between tasks; its thread must close it
+        # before the session ends, or the test database could not be dropped.
+        close_worker_connections.delay().get(timeout=30)
+
+
+@celery_app.task(name="tests.close_worker_connections", ignore_result=False)
+def close_worker_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
 
 
 @pytest.fixture(scope="session")

@@ -31,5 +31,10 @@ def checkpoint(name: str, comparison_id: int) -> None:
         hold_file.with_suffix(".pid").write_text(str(os.getpid()))
         while hold_file.exists():
             time.sleep(0.05)
+    notify(name, comparison_id)
+
+
+def notify(name: str, comparison_id: int) -> None:
+    """Runs the hooks registered under this name (a checkpoint without the hold)."""
     for hook in _hooks.get(name, []):
         hook(comparison_id)

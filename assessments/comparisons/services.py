@@ -8,12 +8,23 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Field, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Field,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -111,6 +122,20 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     cache[key] = value
 
 
+def topic_hashes_sql() -> RawSQL:
+    """The topics' content hashes concatenated in slug order, as a scalar subquery, so the job
+    reads them in the same statement as the comparison."""
+    table = connection.ops.quote_name(Topic._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = f"SELECT string_agg(content_hash, '' ORDER BY slug) FROM {table}"  # noqa: S608
+    else:
+        sql = (
+            "SELECT group_concat(content_hash, '') FROM "  # noqa: S608
+            f"(SELECT content_hash FROM {table} ORDER BY slug)"
+        )
+    return RawSQL(sql, [])  # noqa: S611 - no parameters; the table name is the model's own
+
+
 @dataclass(frozen=True)
 class ScoringContext:
     """What scoring needs besides the answers; loaded once per job or per re-scoring batch."""
@@ -120,9 +145,15 @@ class ScoringContext:
 
     @classmethod
     def load(cls) -> ScoringContext:
-        hashes = "".join(Topic.objects.order_by("slug").values_list("content_hash", flat=True))
+        return cls.for_hashes(
+            "".join(Topic.objects.order_by("slug").values_list("content_hash", flat=True))
+        )
+
+    @classmethod
+    def for_hashes(cls, hashes: str) -> ScoringContext:
+        """The context for the topics whose content hashes, concatenated in slug order, are
+        `hashes`; the topics themselves are read once per library version and process."""
         topics_hash = hashlib.sha256(hashes.encode()).hexdigest()
-        # Only the hashes are read each time; the topics themselves once per library version.
         topics = _topics_by_hash.get(topics_hash)
         if topics is None:
             topics = library_topics()
@@ -143,28 +174,60 @@ def _compute(comparison: Comparison, context: ScoringContext) -> scoring.Compari
     )
 
 
+def result_columns(result: scoring.ComparisonResult, params_hash: str) -> dict[str, Any]:
+    """The result and the columns copied out of it, by field name."""
+    levels = {flag.level for flag in result.safety_flags}
+    return {
+        "result": result.to_dict(),
+        "algorithm_version": result.algorithm_version,
+        "params_hash": params_hash,
+        "overall_index": result.overall_index,
+        "overall_band": result.overall_band or "",
+        "top_area": result.ranked_areas[0] if result.ranked_areas else "",
+        "safety_level": "urgent"
+        if "urgent" in levels
+        else "caution"
+        if "caution" in levels
+        else "",
+    }
+
+
 def apply_result(
     *, comparison: Comparison, result: scoring.ComparisonResult, params_hash: str
 ) -> None:
     """Sets the result and the columns copied out of it on a comparison (not saved)."""
-    comparison.result = result.to_dict()
-    comparison.algorithm_version = result.algorithm_version
-    comparison.params_hash = params_hash
-    comparison.overall_index = result.overall_index
-    comparison.overall_band = result.overall_band or ""
-    comparison.top_area = result.ranked_areas[0] if result.ranked_areas else ""
-    levels = {flag.level for flag in result.safety_flags}
-    comparison.safety_level = (
-        "urgent" if "urgent" in levels else "caution" if "caution" in levels else ""
-    )
+    for name, value in result_columns(result, params_hash).items():
+        setattr(comparison, name, value)
 
 
-def comparison_start_attempt(*, comparison_id: int) -> Comparison | None:
+def _without_waiting_for_the_disk() -> list[Any]:
+    """A filter that makes its statement's own transaction commit asynchronously on PostgreSQL
+    (set_config(..., is_local => true) lasts until that commit), for the job's two writes.
+
+    Why: each synchronous commit waits for a WAL flush (3-4 ms measured here, more under load),
+    which cost the job more than its scoring. Asynchronous commit never reorders or half-applies
+    a transaction; a crash of the database server may only lose the last fraction of a second
+    of commits, which leaves a comparison pending or running with its attempt counted: the
+    reconciler re-queues it and the same inputs give the same result, so nothing is lost or
+    duplicated. Everything else (the request that created the comparison) commits as usual."""
+    # Inside a caller's transaction (the demo seeding, a test) it would cover all of it.
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return []
+    return [
+        ExpressionWrapper(
+            RawSQL("set_config('synchronous_commit', 'off', true) = 'off'", []),
+            output_field=BooleanField(),
+        )
+    ]
+
+
+def comparison_start_attempt(*, comparison_id: int) -> bool:
     """Counts an attempt in its own transaction, so a worker killed mid-job still used it up.
-    Returns None when there is nothing (more) to do."""
+    Returns False when there is nothing (more) to do."""
     # The common case in one statement (its own transaction, holding the row lock while it
     # runs): a queued or re-delivered comparison with attempts left.
     started = Comparison.objects.filter(
+        *_without_waiting_for_the_disk(),
         pk=comparison_id,
         status__in=(Comparison.Status.PENDING, Comparison.Status.RUNNING),
         attempts__lt=MAX_ATTEMPTS,
@@ -172,54 +235,65 @@ def comparison_start_attempt(*, comparison_id: int) -> Comparison | None:
         attempts=F("attempts") + 1, status=Comparison.Status.RUNNING, started_at=timezone.now()
     )
     if started:
-        return Comparison.objects.only("status", "attempts", "started_at").get(pk=comparison_id)
+        return True
     # Done, failed or out of attempts (or gone): decided under the lock as before.
     with transaction.atomic():
         comparison = Comparison.objects.select_for_update().get(pk=comparison_id)
         if comparison.status in (Comparison.Status.DONE, Comparison.Status.FAILED):
-            return None
+            return False
         if comparison.attempts >= MAX_ATTEMPTS:
             comparison.status = Comparison.Status.FAILED
             comparison.last_error = comparison.last_error or "Gave up after repeated attempts."
             comparison.finished_at = timezone.now()
             comparison.save(update_fields=["status", "last_error", "finished_at"])
-            return None
+            return False
         comparison.attempts += 1
         comparison.status = Comparison.Status.RUNNING
         comparison.started_at = timezone.now()
         comparison.save(update_fields=["attempts", "status", "started_at"])
-        return comparison
+        return True
+
+
+def comparison_compute(*, comparison_id: int) -> bool:
+    """Computes the result and stores it with the done status in one conditional statement: a
+    second delivery of the same job, or one that finished meanwhile, changes nothing. Two
+    statements in all (the inputs, the result); returns whether this call stored the result."""
+    comparison = (
+        Comparison.objects.select_related(
+            "assignment__instrument_version", "response_a", "response_b"
+        )
+        # Only the columns the job reads: building and reading four tables' worth of columns
+        # cost more than the scoring. The instrument's definition comes from the per-process
+        # cache and is read only on a miss; the topics' hashes come along in this statement.
+        .only(*_JOB_COLUMNS)
+        .annotate(topic_hashes=topic_hashes_sql())
+        .get(pk=comparison_id)
+    )
+    if comparison.status == Comparison.Status.DONE:
+        return False
+    job_hooks.checkpoint("before-compute", comparison.pk)
+    context = ScoringContext.for_hashes(comparison.topic_hashes or "")
+    result = _compute(comparison, context)
+    columns = result_columns(result, context.params_hash(comparison.assignment.instrument_version))
+    # The inputs never change once compared (a new submission is a new comparison), so the row
+    # needs no lock while scoring: whichever delivery writes first wins, the others match nothing.
+    stored = (
+        Comparison.objects.filter(*_without_waiting_for_the_disk(), pk=comparison_id)
+        .exclude(status=Comparison.Status.DONE)
+        .update(
+            **columns,
+            status=Comparison.Status.DONE,
+            last_error="",
+            finished_at=timezone.now(),
+        )
+    )
+    return bool(stored)
 
 
 def comparison_finish(*, comparison_id: int) -> Comparison:
-    """Computes and stores the result and the done status in one transaction, under the row
-    lock; a second delivery of the same job finds it done and changes nothing."""
-    with transaction.atomic():
-        comparison = (
-            Comparison.objects.select_for_update(of=("self",))
-            .select_related("assignment__instrument_version", "response_a", "response_b")
-            # Only the columns the job reads: building and reading four tables' worth of columns
-            # cost more than the scoring. Others load on access; the instrument's definition
-            # comes from the per-process cache and is read only on a miss.
-            .only(*_JOB_COLUMNS)
-            .get(pk=comparison_id)
-        )
-        if comparison.status == Comparison.Status.DONE:
-            return comparison
-        job_hooks.checkpoint("before-compute", comparison.pk)
-        context = ScoringContext.load()
-        result = _compute(comparison, context)
-        apply_result(
-            comparison=comparison,
-            result=result,
-            params_hash=context.params_hash(comparison.assignment.instrument_version),
-        )
-        comparison.status = Comparison.Status.DONE
-        comparison.last_error = ""
-        comparison.finished_at = timezone.now()
-        # Only what the job changed: the row is locked, so the other columns are as read.
-        comparison.save(update_fields=_FINISH_FIELDS)
-        return comparison
+    """Computes and stores the result (as the job does) and returns the comparison as stored."""
+    comparison_compute(comparison_id=comparison_id)
+    return Comparison.objects.get(pk=comparison_id)
 
 
 _JOB_COLUMNS = (
@@ -229,10 +303,6 @@ _JOB_COLUMNS = (
     "response_a__answers",
     "response_b__answers",
 )
-_FINISH_FIELDS = [
-    "result", "algorithm_version", "params_hash", "overall_index", "overall_band", "top_area",
-    "safety_level", "status", "last_error", "finished_at",
-]  # fmt: skip
 
 
 def comparison_record_error(*, comparison_id: int, error: str, final: bool) -> None:
@@ -254,15 +324,33 @@ def _stuck_since() -> timedelta:
     return timedelta(seconds=settings.COMPARISON_STUCK_AFTER_SECONDS)
 
 
-def due_comparisons() -> QuerySet[Comparison]:
+def _due(cutoff: datetime) -> Q:
+    return Q(status=Comparison.Status.PENDING, queued_at__lt=cutoff) | Q(
+        status=Comparison.Status.RUNNING, started_at__lt=cutoff
+    )
+
+
+def due_comparisons(cutoff: datetime | None = None) -> QuerySet[Comparison]:
     """Comparisons whose message may have been lost: queued or running for too long.
     Looks across practices (the beat job has no tenant); callers re-enter each practice's
     scope before touching a row."""
-    cutoff = timezone.now() - _stuck_since()
+    cutoff = cutoff or timezone.now() - _stuck_since()
     with scopes_disabled():
-        pending = Comparison.objects.filter(status=Comparison.Status.PENDING, queued_at__lt=cutoff)
-        running = Comparison.objects.filter(status=Comparison.Status.RUNNING, started_at__lt=cutoff)
-        return (pending | running).only("pk", "practice_id")
+        return Comparison.objects.filter(_due(cutoff)).only("pk", "practice_id")
+
+
+def comparison_requeue_if_due(*, practice: Practice, comparison_id: int, cutoff: datetime) -> bool:
+    """Re-queues one listed comparison if it is still due: the status is re-read by the UPDATE
+    itself, under the row lock, so one that a worker finished since the listing stays done."""
+    with transaction.atomic():
+        requeued = Comparison.objects.filter(_due(cutoff), pk=comparison_id).update(
+            status=Comparison.Status.PENDING, queued_at=timezone.now()
+        )
+        if requeued:
+            from assessments.comparisons.tasks import run_comparison
+
+            enqueue_on_commit(run_comparison, practice, comparison_id)
+    return bool(requeued)
 
 
 def assignments_missing_a_comparison() -> QuerySet[Assignment]:
@@ -306,16 +394,16 @@ def reconcile() -> ReconcileReport:
     """Re-queues every comparison whose message may be lost and creates the ones never
     requested, so a flushed broker or a crashed web process loses no work."""
     practices = {p.pk: p for p in Practice.objects.all()}
+    cutoff = timezone.now() - _stuck_since()
     requeued = 0
-    for comparison in list(due_comparisons()):
+    for comparison in list(due_comparisons(cutoff)):
         practice = practices[comparison.practice_id]
-        with scope(practice=practice), transaction.atomic():
-            locked = Comparison.objects.select_for_update().get(pk=comparison.pk)
-            locked.status = Comparison.Status.PENDING
-            locked.queued_at = timezone.now()
-            locked.save(update_fields=["status", "queued_at"])
-            _enqueue(locked)
-            requeued += 1
+        # A worker may finish the comparison between the listing and here.
+        job_hooks.notify("before-requeue", comparison.pk)
+        with scope(practice=practice):
+            requeued += comparison_requeue_if_due(
+                practice=practice, comparison_id=comparison.pk, cutoff=cutoff
+            )
     created = 0
     for assignment in list(assignments_missing_a_comparison()):
         with scope(practice=practices[assignment.practice_id]):
@@ -342,6 +430,64 @@ def _batches(queryset: QuerySet[Comparison], size: int) -> Iterator[list[Compari
 class RescoreReport:
     examined: int
     rescored: int
+    failed: int = 0
+
+
+def rescore_candidates(practice: Practice) -> QuerySet[Comparison]:
+    """Done comparisons with the columns re-scoring reads (not the stored result: the history
+    row copies it inside the database)."""
+    return (
+        Comparison.objects.filter(practice=practice, status=Comparison.Status.DONE)
+        .select_related("assignment__instrument_version", "response_a", "response_b")
+        # As in the job: only the columns used; definitions come from the per-process cache.
+        .only(*_RESCORE_COLUMNS)
+    )
+
+
+@dataclass(frozen=True)
+class RescoredBatch:
+    """New results computed for a batch, not yet written."""
+
+    rows: list[Comparison]
+    failed: int
+
+
+def rescore_compute(
+    rows: list[Comparison], context: ScoringContext, *, force: bool
+) -> RescoredBatch:
+    """Computes new results for the rows whose algorithm version or scoring inputs changed (all
+    of them when `force`), setting them on the rows; a row that cannot be scored is counted
+    and left as it was."""
+    changed, failed = [], 0
+    for comparison in rows:
+        params_hash = context.params_hash(comparison.assignment.instrument_version)
+        if (
+            not force
+            and comparison.algorithm_version == scoring.ALGORITHM_VERSION
+            and comparison.params_hash == params_hash
+        ):
+            continue
+        try:
+            result = _compute(comparison, context)
+        except (ValueError, KeyError, TypeError):
+            logger.exception("re-scoring comparison %s failed", comparison.pk)
+            failed += 1
+            continue
+        apply_result(comparison=comparison, result=result, params_hash=params_hash)
+        changed.append(comparison)
+    return RescoredBatch(changed, failed)
+
+
+def rescore_write(*, practice: Practice, batch: RescoredBatch) -> None:
+    """Keeps each replaced result as history, then stores the new ones: call inside the
+    caller's transaction."""
+    if not batch.rows:
+        return
+    now = timezone.now()
+    _archive_results([c.pk for c in batch.rows], now)
+    for comparison in batch.rows:
+        comparison.finished_at = now
+    _save_columns(batch.rows, _RESCORE_FIELDS)
 
 
 def rescore(
@@ -352,59 +498,50 @@ def rescore(
     force: bool = False,
 ) -> RescoreReport:
     """Re-scores done comparisons whose algorithm version or scoring inputs changed, in batches
-    of one transaction each; every replaced result is kept in ComparisonHistory."""
+    of one transaction each, in this process (one couple's, or a small practice's; a whole
+    practice fans out across the workers: assessments.comparisons.rescoring). Every replaced
+    result is kept in ComparisonHistory."""
     context = ScoringContext.load()
-    comparisons = (
-        Comparison.objects.filter(practice=practice, status=Comparison.Status.DONE)
-        .select_related("assignment__instrument_version", "response_a", "response_b")
-        # As in the job: only the columns used; definitions come from the per-process cache.
-        .only(*_RESCORE_COLUMNS)
-    )
+    comparisons = rescore_candidates(practice)
     if couple_id is not None:
         comparisons = comparisons.filter(assignment__couple__public_id=couple_id)
-    examined = rescored = 0
-    fields = [
-        "result", "algorithm_version", "params_hash", "overall_index", "overall_band",
-        "top_area", "safety_level", "finished_at",
-    ]  # fmt: skip
-    for batch in _batches(comparisons, batch_size):
-        examined += len(batch)
-        stale = [
-            c
-            for c in batch
-            if force
-            or c.algorithm_version != scoring.ALGORITHM_VERSION
-            or c.params_hash != context.params_hash(c.assignment.instrument_version)
-        ]
-        if not stale:
-            continue
-        now = timezone.now()
-        history = [
-            ComparisonHistory(
-                practice=practice,
-                comparison=c,
-                algorithm_version=c.algorithm_version,
-                params_hash=c.params_hash,
-                result=c.result,
-                computed_at=c.finished_at or now,
-            )
-            for c in stale
-        ]
-        for comparison in stale:
-            apply_result(
-                comparison=comparison,
-                result=_compute(comparison, context),
-                params_hash=context.params_hash(comparison.assignment.instrument_version),
-            )
-            comparison.finished_at = now
+    examined = rescored = failed = 0
+    for rows in _batches(comparisons, batch_size):
+        examined += len(rows)
+        batch = rescore_compute(rows, context, force=force)
         with transaction.atomic():
-            ComparisonHistory.objects.bulk_create(history)
-            _save_columns(stale, fields)
-        rescored += len(stale)
-    return RescoreReport(examined, rescored)
+            rescore_write(practice=practice, batch=batch)
+        rescored += len(batch.rows)
+        failed += batch.failed
+    return RescoreReport(examined, rescored, failed)
 
 
-_RESCORE_COLUMNS = (*_JOB_COLUMNS, "algorithm_version", "params_hash", "result", "finished_at")
+_RESCORE_COLUMNS = (*_JOB_COLUMNS, "algorithm_version", "params_hash")
+_RESCORE_FIELDS = [
+    "result", "algorithm_version", "params_hash", "overall_index", "overall_band", "top_area",
+    "safety_level", "finished_at",
+]  # fmt: skip
+
+
+def _archive_results(comparison_ids: list[int], now: datetime) -> None:
+    """Copies the comparisons' current results into ComparisonHistory inside the database: the
+    results (several KB of JSON each) never travel to Python and back."""
+    history, comparison = ComparisonHistory._meta, Comparison._meta
+    quote = connection.ops.quote_name
+    columns = [
+        "practice_id", "comparison_id", "algorithm_version", "params_hash", "result",
+        "computed_at", "archived_at",
+    ]  # fmt: skip
+    placeholders = ", ".join(["%s"] * len(comparison_ids))
+    # Identifiers come from the models' own metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(history.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"SELECT practice_id, id, algorithm_version, params_hash, result, "
+        f"COALESCE(finished_at, %s), %s FROM {quote(comparison.db_table)} "
+        f"WHERE id IN ({placeholders}) ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, *comparison_ids])
 
 
 def _save_columns(rows: list[Comparison], fields: list[str]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from assessments.comparisons import rescoring
 from assessments.comparisons import services as comparisons
 from practice.celery import app
 from practice.models import Practice
@@ -23,10 +24,10 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     max_retries=comparisons.MAX_ATTEMPTS,
 )
 def run_comparison(self: Any, practice: Practice, comparison_id: int) -> None:
-    if comparisons.comparison_start_attempt(comparison_id=comparison_id) is None:
+    if not comparisons.comparison_start_attempt(comparison_id=comparison_id):
         return
     try:
-        comparisons.comparison_finish(comparison_id=comparison_id)
+        comparisons.comparison_compute(comparison_id=comparison_id)
     except TRANSIENT_ERRORS as error:
         final = self.request.retries >= comparisons.MAX_ATTEMPTS - 1
         comparisons.comparison_record_error(
@@ -51,5 +52,18 @@ def reconcile_comparisons() -> dict[str, int]:
 
 @app.task(base=PracticeTask)
 def rescore_practice(practice: Practice) -> dict[str, int]:
-    report = comparisons.rescore(practice=practice)
-    return {"examined": report.examined, "rescored": report.rescored}
+    """The operator's re-scoring of a practice: lists it and fans it out as batch jobs."""
+    run = rescoring.rescore_start(practice=practice)
+    return {"run": run.pk, "total": run.total, "batches": run.batches_total}
+
+
+@app.task(
+    base=PracticeTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+)
+def rescore_batch(practice: Practice, batch_id: int) -> None:
+    rescoring.rescore_batch_run(practice=practice, batch_id=batch_id)

@@ -7,17 +7,17 @@ The formulas are those of `shared/design/product.md`, "Scoring" and "Suggested s
 Safety items feed the safety flags and nothing else (product.md, "Safety override: no inference"):
 every number outside the safety panel is computed from an area's other items, so no answer to a
 safety item can be read back from a score, a chart or a rationale.
-All arithmetic is done on exact fractions and rounded once, at the output, so that swapping the two
-partners flips signs without ever changing a magnitude in the last bit, and so that a boundary case
-(an index of exactly 14.5, a difference exactly at the reliable-change threshold) is decided the
-same way on every machine.
+All arithmetic is exact (integers over a known denominator, never floats) and rounded once, at the
+output, so that swapping the two partners flips signs without ever changing a magnitude in the last
+bit, and so that a boundary case (an index of exactly 14.5, a difference exactly at the
+reliable-change threshold) is decided the same way on every machine.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from fractions import Fraction
@@ -361,50 +361,51 @@ class TrendPoint:
 # --------------------------------------------------------------------------------------------
 # Exact arithmetic helpers
 # --------------------------------------------------------------------------------------------
+# Every number is an integer numerator over a known positive denominator: the few rationals a
+# comparison needs (means over answered items, weights written in decimal) share small
+# denominators, so plain integers keep them exact at a fraction of the cost of `Fraction`.
 
 
 @functools.lru_cache(maxsize=1024, typed=True)
-def _exact(value: float) -> Fraction:
+def _ratio(value: float) -> tuple[int, int]:
     # Parameters are written in decimal (0.4, 1.96); reading their shortest repr keeps 0.4 as 2/5
     # instead of the binary neighbour of 0.4, so hand-computed boundaries hold exactly.
     _require(_is_number(value), f"expected a finite number, got {value!r}")
-    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    return exact.numerator, exact.denominator
 
 
-def _round_half_away(value: Fraction, digits: int = 0) -> Fraction:
+def _round_half_away(numerator: int, denominator: int, digits: int = 0) -> int:
+    """numerator / denominator (denominator > 0) in units of 10**-digits, rounded half away
+    from zero."""
     # Half away from zero is symmetric under negation (so c and -c round alike) and, unlike
     # Python's half-to-even, never rounds an index of 14.5 down.
-    scale = 10**digits
-    numerator, denominator = abs(value.numerator) * scale, value.denominator
-    magnitude = (2 * numerator + denominator) // (2 * denominator)  # floor(|x| * scale + 1/2)
-    return Fraction(magnitude if value >= 0 else -magnitude, scale)
+    magnitude = (2 * abs(numerator) * 10**digits + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude
 
 
-def _stored(value: Fraction) -> float:
-    return float(_round_half_away(value, STORED_DECIMALS))
+def _stored(numerator: int, denominator: int) -> float:
+    # int / int is correctly rounded, so this is the float nearest the rounded decimal.
+    return _round_half_away(numerator, denominator, STORED_DECIMALS) / 10**STORED_DECIMALS
 
 
-def _stored_opt(value: Fraction | None) -> float | None:
-    return None if value is None else _stored(value)
+def _whole(numerator: int, denominator: int) -> int:
+    return _round_half_away(numerator, denominator)
 
 
-def _whole(value: Fraction) -> int:
-    return int(_round_half_away(value))
-
-
-def _exceeds(difference: Fraction, *, z: float, sd: float, factor: Fraction) -> bool:
-    """|difference| > z * sd * sqrt(factor), decided exactly by comparing squares."""
+def _exceeds(difference: int, denominator: int, *, z: float, sd: float, reliability: float) -> bool:
+    """|difference / denominator| > z * sd * sqrt(2 * (1 - reliability)), decided exactly by
+    comparing squares."""
     _check_non_negative(z, "z")
     _check_non_negative(sd, "sd")
-    _require(factor >= 0, "reliability must be between 0 and 1")
-    return difference**2 > _exact(z) ** 2 * _exact(sd) ** 2 * factor
-
-
-def _mean(values: Sequence[int], numerator: int, denominator: int) -> Fraction | None:
-    """Mean of values scaled by numerator/denominator; None when nothing was answered."""
-    if not values:
-        return None
-    return Fraction(sum(values) * numerator, len(values) * denominator)
+    z_num, z_den = _ratio(z)
+    sd_num, sd_den = _ratio(sd)
+    r_num, r_den = _ratio(reliability)
+    _require(r_num <= r_den, "reliability must be between 0 and 1")
+    # d^2 / D^2 > z^2 * sd^2 * 2 * (r_den - r_num) / r_den, multiplied out.
+    return (difference * z_den * sd_den) ** 2 * r_den > (
+        (z_num * sd_num * denominator) ** 2 * 2 * (r_den - r_num)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,8 +428,9 @@ def reliable_change(
 ) -> bool:
     """Jacobson-Truax: |x2 - x1| > z * sd * sqrt(2) * sqrt(1 - r)."""
     _check_fraction_of_one(reliability, "reliability")
-    factor = 2 * (1 - _exact(reliability))
-    return _exceeds(_exact(x2) - _exact(x1), z=z, sd=sd, factor=factor)
+    n1, d1 = _ratio(x1)
+    n2, d2 = _ratio(x2)
+    return _exceeds(n2 * d1 - n1 * d2, d1 * d2, z=z, sd=sd, reliability=reliability)
 
 
 def keyed(item: ItemDef, answer: int) -> int:
@@ -437,97 +439,192 @@ def keyed(item: ItemDef, answer: int) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# Per-instrument plan (built once per instrument object)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _AreaPlan:
+    area: AreaDef
+    item_count: int  # the area's scored items: all but the safety items
+    item_ids: tuple[str, ...]
+    shares: tuple[str, ...]
+    # (id, reverse) of the items that count toward wellbeing, strain and PCA.
+    wellbeing: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    known: frozenset[str]
+    areas: tuple[_AreaPlan, ...]
+    # Every item but the safety items, in instrument order: (item, is share, reverse).
+    comparable: tuple[tuple[ItemDef, bool, bool], ...]
+    safety: tuple[tuple[int, ItemDef], ...]  # the safety items and their positions
+
+
+_plans: dict[int, tuple[InstrumentDef, _Plan]] = {}
+_PLAN_LIMIT: Final = 64
+
+
+def _plan(instrument: InstrumentDef) -> _Plan:
+    # Keyed by identity (hashing the definition would cost as much as scoring it); the entry
+    # keeps the instrument alive, so its id cannot be reused by another object meanwhile.
+    entry = _plans.get(id(instrument))
+    if entry is not None and entry[0] is instrument:
+        return entry[1]
+    areas = []
+    for area in instrument.areas:
+        items = instrument.scored_items_of(area.slug)
+        areas.append(
+            _AreaPlan(
+                area=area,
+                item_count=len(items),
+                item_ids=tuple(item.id for item in items),
+                shares=tuple(item.id for item in items if item.is_share),
+                wellbeing=tuple((item.id, item.reverse) for item in items if item.scores_wellbeing),
+            )
+        )
+    plan = _Plan(
+        known=frozenset(item.id for item in instrument.items),
+        areas=tuple(areas),
+        comparable=tuple(
+            (item, item.is_share, item.reverse) for item in instrument.items if not item.is_safety
+        ),
+        safety=tuple((i, item) for i, item in enumerate(instrument.items) if item.is_safety),
+    )
+    if len(_plans) >= _PLAN_LIMIT:
+        _plans.clear()
+    _plans[id(instrument)] = (instrument, plan)
+    return plan
+
+
+# --------------------------------------------------------------------------------------------
 # Per-area scoring
 # --------------------------------------------------------------------------------------------
 
 
-def _answered(items: Iterable[ItemDef], answers: Answers) -> list[tuple[ItemDef, int]]:
-    return [(item, answers[item.id]) for item in items if item.id in answers]
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """One partner's answers to one area, summed."""
+
+    answered: int
+    shares: int  # answered share items
+    share_sum: int  # sum of s * 2, where s = (3 - x) / 2 for A and (x - 3) / 2 for B
+    wellbeing: int  # answered wellbeing items
+    steps: int  # sum of keyed - 1 over them
 
 
-def _perceived_balance(items: Sequence[ItemDef], answers: Answers, sign: int) -> Fraction | None:
-    # s = (3 - x) / 2 for A and (x - 3) / 2 for B: +1 always means "A holds the influence".
-    shares = [sign * (EQUAL_SHARE - x) for item, x in _answered(items, answers) if item.is_share]
-    return _mean(shares, 1, 2)
-
-
-def _wellbeing(items: Sequence[ItemDef], answers: Answers) -> Fraction | None:
-    # (k - 1) / 4 * 100, averaged over answered items only: a skip is not a zero.
+def _tally(plan: _AreaPlan, answers: Answers, sign: int) -> _Tally:
+    answered = sum(1 for item_id in plan.item_ids if item_id in answers)
+    shares = [answers[i] for i in plan.shares if i in answers]
     steps = [
-        keyed(item, x) - MIN_ANSWER
-        for item, x in _answered(items, answers)
-        if item.scores_wellbeing
+        (MAX_ANSWER - answers[i] if reverse else answers[i] - MIN_ANSWER)
+        for i, reverse in plan.wellbeing
+        if i in answers
     ]
-    return _mean(steps, 100, MAX_ANSWER - MIN_ANSWER)
+    # +1 always means "A holds the influence".
+    share_sum = sign * (EQUAL_SHARE * len(shares) - sum(shares))
+    return _Tally(answered, len(shares), share_sum, len(steps), sum(steps))
 
 
-def _pca(items: Sequence[ItemDef], a: Answers, b: Answers, healthy_min: int) -> Fraction | None:
-    both = [item for item in items if item.scores_wellbeing and item.id in a and item.id in b]
-    if not both:
-        return None
-    healthy = [
-        item
-        for item in both
-        if keyed(item, a[item.id]) >= healthy_min and keyed(item, b[item.id]) >= healthy_min
-    ]
-    return Fraction(100 * len(healthy), len(both))
-
-
-def _covered(items: Sequence[ItemDef], answers: Answers, coverage_min: float) -> bool:
-    answered = [item for item, _ in _answered(items, answers)]
+def _covered(tally: _Tally, item_count: int, coverage_min: float) -> bool:
+    cov_num, cov_den = _ratio(coverage_min)
     return (
-        any(item.is_share for item in answered)
-        and any(item.scores_wellbeing for item in answered)
-        and len(answered) >= _exact(coverage_min) * len(items)
+        tally.shares > 0
+        and tally.wellbeing > 0
+        and tally.answered * cov_den >= cov_num * item_count
     )
 
 
-def _direction(c: Fraction) -> Direction:
-    threshold = _exact(DIRECTION_THRESHOLD)
-    if c > threshold:
-        return "a"
-    if c < -threshold:
-        return "b"
-    return "equal"
+def _pca(plan: _AreaPlan, a: Answers, b: Answers, healthy_min: int) -> float | None:
+    both = healthy = 0
+    for item_id, reverse in plan.wellbeing:
+        if item_id in a and item_id in b:
+            both += 1
+            x, y = a[item_id], b[item_id]
+            if reverse:
+                x, y = MAX_ANSWER + MIN_ANSWER - x, MAX_ANSWER + MIN_ANSWER - y
+            if x >= healthy_min and y >= healthy_min:
+                healthy += 1
+    return None if not both else _stored(100 * healthy, both)
 
 
 @dataclass(frozen=True, slots=True)
 class _Exact:
-    """The unrounded numbers of one scored area, kept for the overall index and topic drivers."""
+    """The unrounded numbers of one scored area, kept for the overall index and topic drivers:
+    each is an integer numerator over the area's common denominator `scale`."""
 
-    p_a: Fraction
-    p_b: Fraction
-    w_a: Fraction
-    w_b: Fraction
-    strain: Fraction
+    scale: int
+    p_a: int
+    p_b: int
+    w_a: int
+    w_b: int
+    strain: int
+    c: int
+    g: int
+    wellbeing_gap: int
 
-    @property
-    def c(self) -> Fraction:
-        return (self.p_a + self.p_b) / 2
-
-    @property
-    def g(self) -> Fraction:
-        return abs(self.p_a - self.p_b) / 2
-
-    @property
-    def wellbeing_gap(self) -> Fraction:
-        return abs(self.w_a - self.w_b) / 100
-
-    def raw_index(self, params: ScoringParams) -> Fraction:
-        weighted = (
-            _exact(params.w_consensual) * abs(self.c)
-            + _exact(params.w_perception_gap) * self.g
-            + _exact(params.w_wellbeing_gap) * self.wellbeing_gap
-            + _exact(params.w_strain) * self.strain
+    def raw_index(self, params: ScoringParams) -> tuple[int, int]:
+        """100 * the weighted sum, clamped to 0..100, as (numerator, denominator)."""
+        (k1, k2, k3, k4), common = _index_weights(
+            params.w_consensual, params.w_perception_gap, params.w_wellbeing_gap, params.w_strain
         )
-        return min(Fraction(100), max(Fraction(0), 100 * weighted))
+        denominator = common * self.scale
+        weighted = 100 * (
+            k1 * abs(self.c) + k2 * self.g + k3 * self.wellbeing_gap + k4 * self.strain
+        )
+        return min(100 * denominator, max(0, weighted)), denominator
 
-    def driver(self, trigger: str) -> Fraction:
+    def driver(self, trigger: str) -> int:
+        """The trigger's driver, over `scale`."""
         if trigger == "consensual_imbalance":
             return abs(self.c)
         if trigger == "perception_gap":
             return self.g
         return max(self.strain, self.wellbeing_gap)
+
+
+@functools.lru_cache(maxsize=64)
+def _index_weights(*weights: float) -> tuple[tuple[int, ...], int]:
+    """The weights as integers over one common denominator."""
+    ratios = [_ratio(weight) for weight in weights]
+    common = math.lcm(*(den for _, den in ratios))
+    return tuple(num * (common // den) for num, den in ratios), common
+
+
+def _exact_numbers(a: _Tally, b: _Tally, strain_threshold: float) -> _Exact:
+    # p = share_sum / (2 n); w = 100 * steps / (4 m) = 25 * steps / m; T = t_num / t_den.
+    # D = 4 * na * nb * ma * mb * t_num makes p, w and the strain whole multiples of 1 / D, and
+    # the common scale 200 * D makes c = (p_a + p_b) / 2, g = |p_a - p_b| / 2 and the
+    # wellbeing gap |w_a - w_b| / 100 whole too.
+    t_num, t_den = _ratio(strain_threshold)
+    d = 4 * a.shares * b.shares * a.wellbeing * b.wellbeing * t_num
+    p_a = 2 * a.share_sum * b.shares * a.wellbeing * b.wellbeing * t_num
+    p_b = 2 * b.share_sum * a.shares * a.wellbeing * b.wellbeing * t_num
+    w_a = 100 * a.steps * a.shares * b.shares * b.wellbeing * t_num
+    w_b = 100 * b.steps * a.shares * b.shares * a.wellbeing * t_num
+    # strain = max(0, (T - min(w)) / T) = max(0, 1 - min(w) * t_den / t_num)
+    strain = max(0, d - min(w_a, w_b) // t_num * t_den)
+    return _Exact(
+        scale=200 * d,
+        p_a=200 * p_a,
+        p_b=200 * p_b,
+        w_a=200 * w_a,
+        w_b=200 * w_b,
+        strain=200 * strain,
+        c=100 * (p_a + p_b),
+        g=100 * abs(p_a - p_b),
+        wellbeing_gap=2 * abs(w_a - w_b),
+    )
+
+
+def _direction(c: int, scale: int) -> Direction:
+    t_num, t_den = _ratio(DIRECTION_THRESHOLD)
+    if c * t_den > t_num * scale:
+        return "a"
+    if c * t_den < -t_num * scale:
+        return "b"
+    return "equal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,7 +636,8 @@ class _AreaScore:
     partner_numbers: bool = False
 
 
-def _unscored(area: AreaDef, items: Sequence[ItemDef], a: Answers, b: Answers) -> _AreaScore:
+def _unscored(plan: _AreaPlan, a: _Tally, b: _Tally) -> _AreaScore:
+    area = plan.area
     result = AreaResult(
         slug=area.slug,
         title=area.title,
@@ -557,65 +655,58 @@ def _unscored(area: AreaDef, items: Sequence[ItemDef], a: Answers, b: Answers) -
         index=None,
         band=None,
         meaningful_gap=False,
-        answered_a=len(_answered(items, a)),
-        answered_b=len(_answered(items, b)),
-        item_count=len(items),
+        answered_a=a.answered,
+        answered_b=b.answered,
+        item_count=plan.item_count,
     )
     return _AreaScore(area=area, result=result, exact=None)
 
 
-def _exact_numbers(items: Sequence[ItemDef], a: Answers, b: Answers, t: float) -> _Exact | None:
-    p_a, p_b = _perceived_balance(items, a, +1), _perceived_balance(items, b, -1)
-    w_a, w_b = _wellbeing(items, a), _wellbeing(items, b)
-    if p_a is None or p_b is None or w_a is None or w_b is None:
-        return None
-    threshold = _exact(t)
-    strain = max(Fraction(0), (threshold - min(w_a, w_b)) / threshold)
-    return _Exact(p_a=p_a, p_b=p_b, w_a=w_a, w_b=w_b, strain=strain)
-
-
-def _score_area(instrument: InstrumentDef, area: AreaDef, a: Answers, b: Answers) -> _AreaScore:
-    params = instrument.params
-    items = instrument.scored_items_of(area.slug)
-    covered = _covered(items, a, params.coverage_min) and _covered(items, b, params.coverage_min)
-    exact = _exact_numbers(items, a, b, params.strain_threshold) if covered else None
-    if exact is None:
-        return _unscored(area, items, a, b)
-    index = _whole(exact.raw_index(params))
+def _score_area(instrument: InstrumentDef, plan: _AreaPlan, a: Answers, b: Answers) -> _AreaScore:
+    params, area = instrument.params, plan.area
+    tally_a, tally_b = _tally(plan, a, +1), _tally(plan, b, -1)
+    covered = _covered(tally_a, plan.item_count, params.coverage_min) and _covered(
+        tally_b, plan.item_count, params.coverage_min
+    )
+    if not covered:
+        return _unscored(plan, tally_a, tally_b)
+    exact = _exact_numbers(tally_a, tally_b, params.strain_threshold)
+    scale = exact.scale
+    index = _whole(*exact.raw_index(params))
     meaningful = _exceeds(
         exact.w_a - exact.w_b,
+        scale,
         z=params.meaningful_z,
         sd=area.sd,
-        factor=2 - 2 * _exact(area.reliability),
+        reliability=area.reliability,
     )
     result = AreaResult(
         slug=area.slug,
         title=area.title,
         scored=True,
-        p_a=_stored(exact.p_a),
-        p_b=_stored(exact.p_b),
-        consensual=_stored(exact.c),
-        direction=_direction(exact.c),
-        perception_gap=_stored(exact.g),
-        wellbeing_a=_stored(exact.w_a),
-        wellbeing_b=_stored(exact.w_b),
-        wellbeing_gap=_stored(exact.wellbeing_gap),
-        strain=_stored(exact.strain),
-        pca=_stored_opt(_pca(items, a, b, params.healthy_min)),
+        p_a=_stored(exact.p_a, scale),
+        p_b=_stored(exact.p_b, scale),
+        consensual=_stored(exact.c, scale),
+        direction=_direction(exact.c, scale),
+        perception_gap=_stored(exact.g, scale),
+        wellbeing_a=_stored(exact.w_a, scale),
+        wellbeing_b=_stored(exact.w_b, scale),
+        wellbeing_gap=_stored(exact.wellbeing_gap, scale),
+        strain=_stored(exact.strain, scale),
+        pca=_pca(plan, a, b, params.healthy_min),
         index=index,
         # The band follows the displayed (rounded) index so the number and the badge always agree.
         band=band_for(index, params),
         meaningful_gap=meaningful,
-        answered_a=len(_answered(items, a)),
-        answered_b=len(_answered(items, b)),
-        item_count=len(items),
+        answered_a=tally_a.answered,
+        answered_b=tally_b.answered,
+        item_count=plan.item_count,
     )
-    wellbeing_items = sum(1 for item in items if item.scores_wellbeing)
     return _AreaScore(
         area=area,
         result=result,
         exact=exact,
-        partner_numbers=wellbeing_items >= MIN_ITEMS_FOR_PARTNER_NUMBERS,
+        partner_numbers=len(plan.wellbeing) >= MIN_ITEMS_FOR_PARTNER_NUMBERS,
     )
 
 
@@ -624,11 +715,12 @@ def _score_area(instrument: InstrumentDef, area: AreaDef, a: Answers, b: Answers
 # --------------------------------------------------------------------------------------------
 
 
-def _check_answers(instrument: InstrumentDef, answers: Answers, partner: Partner) -> None:
-    known = {item.id for item in instrument.items}
+def _check_answers(known: frozenset[str], slug: str, answers: Answers, partner: Partner) -> None:
     for item_id, answer in answers.items():
+        if item_id in known and type(answer) is int and MIN_ANSWER <= answer <= MAX_ANSWER:
+            continue
         where = f"partner {partner}, item {item_id!r}"
-        _require(item_id in known, f"{where}: not an item of {instrument.slug!r}")
+        _require(item_id in known, f"{where}: not an item of {slug!r}")
         _require(
             isinstance(answer, int)
             and not isinstance(answer, bool)
@@ -647,39 +739,43 @@ def _overall(scores: Sequence[_AreaScore]) -> int | None:
     # The displayed (rounded) area indices, so a counsellor can recompute the overall index from
     # the report: weighted mean, rounded half up.
     scored = [
-        (_exact(s.area.weight), Fraction(s.result.index))
+        (_ratio(s.area.weight), cast(int, s.result.index))
         for s in scores
         if s.result.index is not None
     ]
     if not scored:
         return None
-    total = sum((weight for weight, _ in scored), Fraction(0))
+    common = math.lcm(*(den for (_, den), _ in scored))
+    weights = [(num * (common // den), index) for (num, den), index in scored]
+    total = sum(weight for weight, _ in weights)
     if total == 0:
         # All-zero weights would divide by zero; an unweighted mean is the only neutral reading.
-        scored = [(Fraction(1), index) for _, index in scored]
-        total = Fraction(len(scored))
-    mean = sum((weight * index for weight, index in scored), Fraction(0)) / total
-    return _whole(mean)
-
-
-def _common_axis(item: ItemDef, answer: int, partner: Partner) -> int:
-    # Share answers are "me"/"my partner"; B's are mirrored so 1 means "A decides" for both.
-    if not item.is_share:
-        return keyed(item, answer)
-    return answer if partner == "a" else MAX_ANSWER + MIN_ANSWER - answer
+        weights = [(1, index) for _, index in weights]
+        total = len(weights)
+    return _whole(sum(weight * index for weight, index in weights), total)
 
 
 def _disagreements(
-    instrument: InstrumentDef, a: Answers, b: Answers
+    instrument: InstrumentDef, plan: _Plan, a: Answers, b: Answers
 ) -> tuple[ItemDisagreement, ...]:
     found = []
-    for item in instrument.items:
-        # Safety items must never reach anything that could be shown to the couple.
-        if item.is_safety or item.id not in a or item.id not in b:
+    flip = MAX_ANSWER + MIN_ANSWER
+    # Safety items must never reach anything that could be shown to the couple: the plan's
+    # comparable items leave them out.
+    for item, is_share, reverse in plan.comparable:
+        x, y = a.get(item.id), b.get(item.id)
+        if x is None or y is None:
             continue
-        keyed_a = _common_axis(item, a[item.id], "a")
-        keyed_b = _common_axis(item, b[item.id], "b")
-        if abs(keyed_a - keyed_b) >= 2:
+        # The common axis: share answers are "me"/"my partner", so B's are mirrored to make 1
+        # mean "A decides" for both; other items are keyed (healthy is 5).
+        if is_share:
+            keyed_a, keyed_b = x, flip - y
+        elif reverse:
+            keyed_a, keyed_b = flip - x, flip - y
+        else:
+            keyed_a, keyed_b = x, y
+        difference = abs(keyed_a - keyed_b)
+        if difference >= 2:
             found.append(
                 ItemDisagreement(
                     item_id=item.id,
@@ -687,7 +783,7 @@ def _disagreements(
                     text=item.text,
                     keyed_a=keyed_a,
                     keyed_b=keyed_b,
-                    difference=abs(keyed_a - keyed_b),
+                    difference=difference,
                     sensitivity=item.sensitivity,
                 )
             )
@@ -709,9 +805,9 @@ def _safety_level(item: ItemDef, answer: int) -> FlagLevel | None:
     return "caution" if answer >= caution else None
 
 
-def _safety_flags(instrument: InstrumentDef, a: Answers, b: Answers) -> tuple[SafetyFlag, ...]:
+def _safety_flags(plan: _Plan, a: Answers, b: Answers) -> tuple[SafetyFlag, ...]:
     flags: list[tuple[int, SafetyFlag]] = []
-    for position, item in enumerate(instrument.items):
+    for position, item in plan.safety:
         for partner, answers in (("a", a), ("b", b)):
             level = _safety_level(item, answers[item.id]) if item.id in answers else None
             if level is not None:
@@ -732,42 +828,46 @@ def _safety_flags(instrument: InstrumentDef, a: Answers, b: Answers) -> tuple[Sa
 # --------------------------------------------------------------------------------------------
 
 
-def _signed(value: Fraction) -> str:
-    return f"{float(_round_half_away(value, 2)):+.2f}"
+def _signed(numerator: int, denominator: int) -> str:
+    return f"{_round_half_away(numerator, denominator, 2) / 100:+.2f}"
 
 
-def _unsigned(value: Fraction) -> str:
-    return f"{float(_round_half_away(value, 2)):.2f}"
+def _unsigned(numerator: int, denominator: int) -> str:
+    return f"{_round_half_away(numerator, denominator, 2) / 100:.2f}"
 
 
 def _consensual_rationale(title: str, e: _Exact, names: tuple[str, str]) -> str:
     a_holds = e.c > 0
     holder, other = names if a_holds else (names[1], names[0])
     w_holder, w_other = (e.w_a, e.w_b) if a_holds else (e.w_b, e.w_a)
+    s = e.scale
     if e.p_a * e.c > 0 and e.p_b * e.c > 0:
-        lead = f"Both partners say {holder} holds more say in {title} (c = {_signed(e.c)})"
+        lead = f"Both partners say {holder} holds more say in {title} (c = {_signed(e.c, s)})"
     else:
         lead = (
-            f"On balance {holder} holds more say in {title} (c = {_signed(e.c)}; "
-            f"{names[0]} p = {_signed(e.p_a)}, {names[1]} p = {_signed(e.p_b)})"
+            f"On balance {holder} holds more say in {title} (c = {_signed(e.c, s)}; "
+            f"{names[0]} p = {_signed(e.p_a, s)}, {names[1]} p = {_signed(e.p_b, s)})"
         )
     return (
-        f"{lead}; {other}'s wellbeing here is {_whole(w_other)} vs {holder}'s {_whole(w_holder)}."
+        f"{lead}; {other}'s wellbeing here is {_whole(w_other, s)} vs {holder}'s "
+        f"{_whole(w_holder, s)}."
     )
 
 
 def _perception_rationale(title: str, e: _Exact, names: tuple[str, str]) -> str:
+    s = e.scale
     return (
-        f"Partners see who holds the say in {title} differently (gap {_unsigned(e.g)}: "
-        f"{names[0]} p = {_signed(e.p_a)}, {names[1]} p = {_signed(e.p_b)})."
+        f"Partners see who holds the say in {title} differently (gap {_unsigned(e.g, s)}: "
+        f"{names[0]} p = {_signed(e.p_a, s)}, {names[1]} p = {_signed(e.p_b, s)})."
     )
 
 
 def _wellbeing_rationale(title: str, e: _Exact, names: tuple[str, str]) -> str:
-    levels = f"{names[0]} {_whole(e.w_a)}, {names[1]} {_whole(e.w_b)}"
+    s = e.scale
+    levels = f"{names[0]} {_whole(e.w_a, s)}, {names[1]} {_whole(e.w_b, s)}"
     if e.strain >= e.wellbeing_gap:
-        return f"Wellbeing in {title} is low ({levels}; strain {_unsigned(e.strain)})."
-    gap = _unsigned(e.wellbeing_gap)
+        return f"Wellbeing in {title} is low ({levels}; strain {_unsigned(e.strain, s)})."
+    gap = _unsigned(e.wellbeing_gap, s)
     return f"Wellbeing in {title} differs between partners ({levels}; gap {gap})."
 
 
@@ -787,13 +887,12 @@ def _rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
     return _wellbeing_rationale(title, e, names)
 
 
-def _strongest_trigger(topic: TopicDef, e: _Exact) -> str | None:
-    candidates = [t for t in topic.triggers if t in _AREA_TRIGGERS]
+def _strongest_trigger(candidates: Sequence[str], drivers: Mapping[str, int]) -> str | None:
     if not candidates:
         return None
     # max() keeps the first of equal drivers, so ties follow the topic's own trigger order.
-    best = max(candidates, key=e.driver)
-    return best if e.driver(best) > 0 else None
+    best = max(candidates, key=drivers.__getitem__)
+    return best if drivers[best] > 0 else None
 
 
 def _safety_suggestions(topics: Sequence[TopicDef]) -> tuple[TopicSuggestion, ...]:
@@ -806,27 +905,53 @@ def _safety_suggestions(topics: Sequence[TopicDef]) -> tuple[TopicSuggestion, ..
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A topic an area suggests, with its exact score (numerator / denominator); the suggestion
+    itself is written only for the candidates kept."""
+
+    numerator: int
+    denominator: int
+    topic: TopicDef
+    score: _AreaScore
+    trigger: str
+
+    def __lt__(self, other: _Candidate) -> bool:
+        # Higher scores first: "less than" is "scores more than".
+        return self.numerator * other.denominator > other.numerator * self.denominator
+
+    def suggestion(self, names: tuple[str, str]) -> TopicSuggestion:
+        return TopicSuggestion(
+            self.topic.slug,
+            self.topic.title,
+            self.score.area.slug,
+            self.trigger,
+            _stored(self.numerator, self.denominator),
+            _rationale(self.trigger, self.score, names),
+        )
+
+
 def _area_suggestions(
-    ranked: Sequence[_AreaScore], library: Mapping[str, TopicDef], names: tuple[str, str]
-) -> list[tuple[Fraction, TopicSuggestion]]:
+    ranked: Sequence[_AreaScore], library: Mapping[str, TopicDef]
+) -> list[_Candidate]:
     found = []
+    area_triggers = {
+        slug: tuple(t for t in topic.triggers if t in _AREA_TRIGGERS)
+        for slug, topic in library.items()
+    }
     for score in ranked:
         index, e = score.result.index, score.exact
         if score.result.band == Band.BALANCED or index is None or e is None:
             continue
+        drivers = {trigger: e.driver(trigger) for trigger in _AREA_TRIGGERS}
         for slug in score.area.topics:
             topic = library.get(slug)
             if topic is None or score.area.slug not in topic.areas:
                 continue
-            trigger = _strongest_trigger(topic, e)
+            trigger = _strongest_trigger(area_triggers[slug], drivers)
             if trigger is None:
                 continue
-            value = index * e.driver(trigger)
-            rationale = _rationale(trigger, score, names)
-            suggestion = TopicSuggestion(
-                topic.slug, topic.title, score.area.slug, trigger, _stored(value), rationale
-            )
-            found.append((value, suggestion))
+            found.append(_Candidate(index * drivers[trigger], e.scale, topic, score, trigger))
     return found
 
 
@@ -843,12 +968,14 @@ def _topics(
     first = _safety_suggestions(topics) if flagged else ()
     seen = {suggestion.slug for suggestion in first}
     rest: list[TopicSuggestion] = []
-    candidates = _area_suggestions(ranked, library, names)
+    candidates = _area_suggestions(ranked, library)
     # Stable sort: equal scores keep ranked-area order, then the area's own topic order.
-    for _, suggestion in sorted(candidates, key=lambda pair: -pair[0]):
-        if suggestion.slug not in seen and len(rest) < MAX_TOPIC_SUGGESTIONS:
-            seen.add(suggestion.slug)
-            rest.append(suggestion)
+    for candidate in sorted(candidates):
+        if len(rest) >= MAX_TOPIC_SUGGESTIONS:
+            break
+        if candidate.topic.slug not in seen:
+            seen.add(candidate.topic.slug)
+            rest.append(candidate.suggestion(names))
     return first + tuple(rest)
 
 
@@ -865,19 +992,20 @@ def compare(
     *,
     names: tuple[str, str] = ("Partner A", "Partner B"),
 ) -> ComparisonResult:
-    _check_answers(instrument, answers_a, "a")
-    _check_answers(instrument, answers_b, "b")
-    scores = [_score_area(instrument, area, answers_a, answers_b) for area in instrument.areas]
+    plan = _plan(instrument)
+    _check_answers(plan.known, instrument.slug, answers_a, "a")
+    _check_answers(plan.known, instrument.slug, answers_b, "b")
+    scores = [_score_area(instrument, area, answers_a, answers_b) for area in plan.areas]
     ranked = _ranked(scores)
     overall = _overall(scores)
-    flags = _safety_flags(instrument, answers_a, answers_b)
+    flags = _safety_flags(plan, answers_a, answers_b)
     return ComparisonResult(
         algorithm_version=ALGORITHM_VERSION,
         instrument=instrument.slug,
         instrument_version=instrument.version,
         areas=tuple(score.result for score in scores),
         ranked_areas=tuple(score.area.slug for score in ranked),
-        disagreements=_disagreements(instrument, answers_a, answers_b),
+        disagreements=_disagreements(instrument, plan, answers_a, answers_b),
         overall_index=overall,
         overall_band=None if overall is None else band_for(overall, instrument.params),
         safety_flags=flags,
@@ -951,10 +1079,16 @@ def trend(
 # --------------------------------------------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain_dict(
     obj: ItemDisagreement | SafetyFlag | TopicSuggestion | AreaResult,
 ) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}
 
 
 def _area_to_dict(area: AreaResult) -> dict[str, Any]:
