@@ -355,3 +355,33 @@ class AgendaItem(models.Model):
     @property
     def is_own(self) -> bool:
         return not self.topic_slug
+
+
+class ReportFigures(models.Model):
+    """A comparison's report charts, rendered once and kept with the data they show (so they go
+    wherever the comparison goes, erasure included). `fingerprint` digests every input of the
+    rendering (the stored result, the names, the chart code...): a re-score, a renamed partner
+    or a new release gives a new fingerprint, and the page renders the charts again."""
+
+    class Kind(models.TextChoices):
+        CHARTS = "charts", "Report charts"
+        TREND = "trend", "Trend across re-assessments"
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    fingerprint = models.CharField(max_length=64)
+    # Empty when there is nothing to draw (a trend needs two scored assessments).
+    html = models.TextField(blank=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "kind"], name="one_rendering_per_comparison_and_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.comparison_id}"
