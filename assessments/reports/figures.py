@@ -62,7 +62,9 @@ def _stored(comparison: Comparison) -> dict[str, ReportFigures]:
     return {row.kind: row for row in rows}
 
 
-def _store(practice: Practice, comparison: Comparison, kind: str, fingerprint: str, html: str) -> None:
+def _store(
+    practice: Practice, comparison: Comparison, kind: str, fingerprint: str, html: str
+) -> None:
     values = {"fingerprint": fingerprint, "html": html}
     updated = ReportFigures.objects.filter(comparison=comparison, kind=kind).update(**values)
     if updated:
@@ -110,9 +112,7 @@ def _trend_inputs(practice: Practice, comparison: Comparison) -> list[tuple[Any,
     )
 
 
-def _trend_html(
-    practice: Practice, comparison: Comparison, titles: dict[str, str]
-) -> str:
+def _trend_html(practice: Practice, comparison: Comparison, titles: dict[str, str]) -> str:
     points = [point for _, point in comparison_trend(practice=practice, comparison=comparison)]
     # One point is not a trend: the page says so in a sentence instead of drawing a dot.
     if sum(point.overall_index is not None for point in points) < 2:
@@ -155,8 +155,13 @@ def report_figures(
         comparison,
         _Kind.CHARTS,
         _fingerprint(
-            "charts", comparison.algorithm_version, comparison.params_hash, comparison.result,
-            names, version.pk, titles,
+            "charts",
+            comparison.algorithm_version,
+            comparison.params_hash,
+            comparison.result,
+            names,
+            version.pk,
+            titles,
         ),  # fmt: skip
         lambda: _render_charts(
             [ChartView.of(c) for c in report_charts(result, names=names, area_titles=titles)]
@@ -167,7 +172,9 @@ def report_figures(
         practice,
         comparison,
         _Kind.TREND,
-        _fingerprint("trend", comparison.pk, version.pk, titles, _trend_inputs(practice, comparison)),
+        _fingerprint(
+            "trend", comparison.pk, version.pk, titles, _trend_inputs(practice, comparison)
+        ),
         lambda: _trend_html(practice, comparison, titles),
     )
     return charts, trend
