@@ -162,7 +162,7 @@ def report_figures(
             names,
             version.pk,
             titles,
-        ),  # fmt: skip
+        ),
         lambda: _render_charts(
             [ChartView.of(c) for c in report_charts(result, names=names, area_titles=titles)]
         ),

@@ -36,8 +36,8 @@ class Report:
     result: scoring.ComparisonResult | None = None
     area_titles: dict[str, str] = field(default_factory=dict)
     # The charts and the trend chart, rendered (see figures.py); no trend before two results.
-    charts_html: SafeString = SafeString("")
-    trend_html: SafeString = SafeString("")
+    charts_html: SafeString = field(default_factory=SafeString)
+    trend_html: SafeString = field(default_factory=SafeString)
     flags: list[FlagView] = field(default_factory=list)
     item_texts: dict[str, str] = field(default_factory=dict)
     # The couple's safety status (shown in the header in place of, or beside, the band) and the
