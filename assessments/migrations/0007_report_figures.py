@@ -5,25 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0005_session_agenda'),
-        ('practice', '0005_support_line'),
+        ("assessments", "0005_session_agenda"),
+        ("practice", "0005_support_line"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportFigures',
+            name="ReportFigures",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('charts', 'Report charts'), ('trend', 'Trend across re-assessments')], max_length=10)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('html', models.TextField(blank=True)),
-                ('comparison', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessments.comparison')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='practice.practice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("charts", "Report charts"),
+                            ("trend", "Trend across re-assessments"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("html", models.TextField(blank=True)),
+                (
+                    "comparison",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="assessments.comparison",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="practice.practice",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('comparison', 'kind'), name='one_rendering_per_comparison_and_kind')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("comparison", "kind"), name="one_rendering_per_comparison_and_kind"
+                    )
+                ],
             },
         ),
     ]
