@@ -133,7 +133,7 @@ def one_page(couples: QuerySet[Couple], number: object, per_page: int) -> Page[C
     paginator: Paginator[Couple] = Paginator(couples, per_page)
     if rows:
         # `count` is a cached property: setting it is what a first call would have cached.
-        vars(paginator)["count"] = rows[0].total_rows  # type: ignore[attr-defined]
+        vars(paginator)["count"] = rows[0].total_rows
         return Page(rows, wanted, paginator)
     # Past the end (or nothing at all): the rare path, counted and read as before.
     return paginator.get_page(wanted)
