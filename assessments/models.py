@@ -162,11 +162,15 @@ class Assignment(models.Model):
         "practice.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept by database triggers (migration 0008): a done comparison and no draft answers, so
+    # the dashboard counts it as compared and closed without reading its rows. Never set here.
+    settled = models.BooleanField(default=False, editable=False)
 
     objects = ScopedManager(practice="practice")
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["practice", "settled"])]
 
     def __str__(self) -> str:
         return f"{self.instrument_version} for {self.couple_id}"
@@ -243,6 +247,9 @@ class Comparison(models.Model):
     top_area = models.CharField(max_length=100, blank=True)
     safety_level = models.CharField(max_length=10, blank=True)
     safety_cleared_at = models.DateTimeField(null=True, blank=True)
+    # Kept by database triggers (migration 0008): the couple's most recent done comparison,
+    # the one the dashboard's headline and top areas read. Never set here.
+    latest_of_couple = models.BooleanField(default=False, editable=False)
     safety_cleared_by = models.ForeignKey(
         "practice.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -261,7 +268,15 @@ class Comparison(models.Model):
                 name="one_comparison_per_pair_of_answers",
             ),
         ]
-        indexes = [models.Index(fields=["status", "queued_at"])]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["practice", "status", "finished_at"]),
+            models.Index(
+                fields=["practice"],
+                condition=models.Q(latest_of_couple=True),
+                name="comparison_latest_of_couple",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Comparison {self.public_id} ({self.status})"
