@@ -178,8 +178,9 @@ def assert_flags_and_numbers_match(practice: Practice, viewer: Membership, step:
 
         latest = Comparison.objects.filter(
             pk__in=reference_latest(practice), assignment__couple__status=_ACTIVE
-        ).exclude(overall_index=None)
-        indices = list(latest.values_list("overall_index", flat=True))
+        )
+        values = latest.values_list("overall_index", flat=True)
+        indices = [index for index in values if index is not None]
         expected_mean = sum(indices) / len(indices) if indices else None
         assert shown.stats.mean_index == expected_mean, step
 
