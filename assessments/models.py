@@ -165,6 +165,9 @@ class Assignment(models.Model):
     # Kept by database triggers (migration 0008): a done comparison and no draft answers, so
     # the dashboard counts it as compared and closed without reading its rows. Never set here.
     settled = models.BooleanField(default=False, editable=False)
+    # Kept by the same triggers: each partner's latest answers are submitted (a submission from
+    # each, no draft), so the assignment is no longer open.
+    closed = models.BooleanField(default=False, editable=False)
 
     objects = ScopedManager(practice="practice")
 
@@ -270,7 +273,17 @@ class Comparison(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "queued_at"]),
-            models.Index(fields=["practice", "status", "finished_at"]),
+            # Index-only reads for the dashboard's trend and recent count.
+            models.Index(
+                fields=["practice", "status", "finished_at"],
+                include=["overall_index"],
+                name="comparison_finished",
+            ),
+            models.Index(
+                fields=["practice"],
+                condition=models.Q(status="done", safety_level="urgent", safety_cleared_at=None),
+                name="comparison_open_urgent_flag",
+            ),
             models.Index(
                 fields=["practice"],
                 condition=models.Q(latest_of_couple=True),

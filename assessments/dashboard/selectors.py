@@ -45,7 +45,7 @@ from assessments.charts.practice import (
     workload_chart,
 )
 from assessments.engine.scoring import Band, ScoringParams, band_for
-from assessments.models import Assignment, Comparison, InstrumentVersion, Response
+from assessments.models import Assignment, Comparison, InstrumentVersion
 from clients.models import Couple
 from practice.models import Membership, Practice
 
@@ -200,21 +200,6 @@ _BOTH_SUBMITTED = _A_SUBMITTED & _B_SUBMITTED
 _OPEN = Q(couple_status=_ACTIVE) & ~_BOTH_SUBMITTED
 
 
-def _closed() -> Q:
-    """Assignments whose partners' latest answers are both submitted. Only the newest answers
-    version can be a draft (a reopen starts from a submitted one), so that is: no draft, and a
-    submission from each partner. Every settled assignment is closed."""
-
-    def responses(**conditions: Any) -> Exists:
-        return Exists(Response.objects.filter(assignment_id=OuterRef("pk"), **conditions))
-
-    return (
-        Q(responses(partner="a", submitted_at__isnull=False))
-        & Q(responses(partner="b", submitted_at__isnull=False))
-        & ~Q(responses(submitted_at__isnull=True))
-    )
-
-
 def _latest_done_comparisons(practice: Practice) -> QuerySet[Comparison]:
     """Each active couple's most recent done comparison, the one its counsellor now works from
     (latest `finished_at`, then highest id: marked `latest_of_couple` by the triggers)."""
@@ -342,10 +327,12 @@ def counsellor_workloads(practice: Practice, viewer: Membership) -> tuple[Worklo
         .order_by("pk")
         .values_list("pk", "active_couples")
     )
-    # Open = not closed; settled assignments are closed, so only the unsettled ones are read.
+    # Open = not closed (each partner's latest answers submitted, kept by the triggers); settled
+    # assignments are closed, so only the unsettled ones are read.
     open_by_member = dict(
-        Assignment.objects.filter(practice=practice, settled=False, couple__status=_ACTIVE)
-        .exclude(_closed())
+        Assignment.objects.filter(
+            practice=practice, settled=False, closed=False, couple__status=_ACTIVE
+        )
         .values("couple__counsellors")
         .annotate(open=Count("pk"))
         .order_by()
@@ -408,9 +395,12 @@ def practice_dashboard(
     now = now or timezone.now()
     assignments = _assignment_counts(practice, _practice_today(practice, now))
     latest = latest_comparisons(practice)
+    # The few couples with an open urgent flag, found from the flags (a partial index), not
+    # from every couple's assignments: the same set as `safety.couple_has_open_flag(URGENT)`.
+    urgent = Comparison.objects.filter(safety.open_flag(safety.URGENT), practice=practice)
     couples = Couple.objects.filter(practice=practice, status=_ACTIVE).aggregate(
         active=Count("pk"),
-        in_review=Count("pk", filter=Q(safety.couple_has_open_flag(safety.URGENT))),
+        in_review=Count("pk", filter=Q(pk__in=urgent.values("assignment__couple_id"))),
     )
     stats = HeadlineStats(
         active_couples=couples["active"],

@@ -4,6 +4,7 @@ reopening answers, deletions and their cascades, bulk inserts) keeps them right 
 transaction, and backfilled here:
 
 - `Assignment.settled`: the assignment has a done comparison and no draft answers;
+- `Assignment.closed`: a submission from each partner and no draft answers (no longer open);
 - `Comparison.latest_of_couple`: the couple's most recent done comparison (latest `finished_at`,
   then highest id), exactly as the dashboard's NOT EXISTS query chose it.
 
@@ -15,14 +16,26 @@ from django.db import migrations, models
 
 
 def _settled(where: str) -> str:
-    return f"""
-        UPDATE assessments_assignment SET settled = NOT settled
-        WHERE {where} AND settled <> (
+    settled = """(
             EXISTS (SELECT 1 FROM assessments_comparison c
                     WHERE c.assignment_id = assessments_assignment.id AND c.status = 'done')
             AND NOT EXISTS (SELECT 1 FROM assessments_response r
                             WHERE r.assignment_id = assessments_assignment.id
                               AND r.submitted_at IS NULL))"""
+    closed = """(
+            EXISTS (SELECT 1 FROM assessments_response r
+                    WHERE r.assignment_id = assessments_assignment.id
+                      AND r.partner = 'a' AND r.submitted_at IS NOT NULL)
+            AND EXISTS (SELECT 1 FROM assessments_response r
+                        WHERE r.assignment_id = assessments_assignment.id
+                          AND r.partner = 'b' AND r.submitted_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM assessments_response r
+                            WHERE r.assignment_id = assessments_assignment.id
+                              AND r.submitted_at IS NULL))"""
+    # Every statement here is built from this file's constants and column names, never input.
+    return f"""
+        UPDATE assessments_assignment SET settled = {settled}, closed = {closed}
+        WHERE {where} AND (settled <> {settled} OR closed <> {closed})"""  # noqa: S608
 
 
 def _latest(couples: str) -> str:
@@ -36,7 +49,7 @@ def _latest(couples: str) -> str:
             WHERE na.couple_id = me.couple_id AND n.status = 'done'
               AND (n.finished_at > assessments_comparison.finished_at
                    OR (n.finished_at = assessments_comparison.finished_at
-                       AND n.id > assessments_comparison.id))))"""
+                       AND n.id > assessments_comparison.id))))"""  # noqa: S608
 
 
 _PG_CHANGED = """
@@ -86,7 +99,7 @@ def _pg_body(table: str) -> str:
 def _sqlite_body(table: str, row: str) -> str:
     settled = _settled(f"id = {row}.assignment_id")
     if table == "assessments_comparison":
-        couple = f"couple_id = (SELECT couple_id FROM assessments_assignment WHERE id = {row}.assignment_id)"
+        couple = f"couple_id = (SELECT couple_id FROM assessments_assignment WHERE id = {row}.assignment_id)"  # noqa: S608
         return f"{settled};\n{_latest(couple)};"
     return f"{settled};"
 
@@ -148,6 +161,11 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.AddField(
+            model_name="assignment",
+            name="closed",
+            field=models.BooleanField(default=False, editable=False),
+        ),
+        migrations.AddField(
             model_name="comparison",
             name="latest_of_couple",
             field=models.BooleanField(default=False, editable=False),
@@ -161,7 +179,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="comparison",
             index=models.Index(
-                fields=["practice", "status", "finished_at"], name="assessments_practic_8a92e8_idx"
+                fields=["practice", "status", "finished_at"],
+                include=["overall_index"],
+                name="comparison_finished",
             ),
         ),
         migrations.AddIndex(
@@ -170,6 +190,16 @@ class Migration(migrations.Migration):
                 condition=models.Q(("latest_of_couple", True)),
                 fields=["practice"],
                 name="comparison_latest_of_couple",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="comparison",
+            index=models.Index(
+                condition=models.Q(
+                    ("safety_cleared_at", None), ("safety_level", "urgent"), ("status", "done")
+                ),
+                fields=["practice"],
+                name="comparison_open_urgent_flag",
             ),
         ),
         migrations.RunPython(install, uninstall),

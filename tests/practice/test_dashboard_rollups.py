@@ -1,8 +1,8 @@
-"""The dashboard's flags (`Assignment.settled`, `Comparison.latest_of_couple`, kept by database
-triggers) always equal what they stand for, and the dashboard always shows the numbers of the
-scans over the whole history it replaced, after any mix of the product's own operations:
-assigning, answering, submitting, comparing, re-scoring, reopening answers, archiving and
-reactivating couples, erasing a partner and offboarding another practice."""
+"""The dashboard's flags (`Assignment.settled` and `closed`, `Comparison.latest_of_couple`,
+kept by database triggers) always equal what they stand for, and the dashboard always shows
+the numbers of the scans over the whole history it replaced, after any mix of the product's
+own operations: assigning, answering, submitting, comparing, re-scoring, reopening answers,
+archiving and reactivating couples, erasing a partner and offboarding another practice."""
 
 from __future__ import annotations
 
@@ -154,8 +154,11 @@ def assert_flags_and_numbers_match(practice: Practice, viewer: Membership, step:
     with scope(practice=practice):
         for assignment in Assignment.objects.filter(practice=practice):
             done = Comparison.objects.filter(assignment=assignment, status=_DONE).exists()
-            draft = Response.objects.filter(assignment=assignment, submitted_at=None).exists()
+            answers = Response.objects.filter(assignment=assignment)
+            draft = answers.filter(submitted_at=None).exists()
+            submitted = set(answers.exclude(submitted_at=None).values_list("partner", flat=True))
             assert assignment.settled == (done and not draft), (step, assignment.pk)
+            assert assignment.closed == (submitted == {"a", "b"} and not draft), step
         marked = set(
             Comparison.objects.filter(practice=practice, latest_of_couple=True).values_list(
                 "pk", flat=True
