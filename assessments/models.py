@@ -281,11 +281,6 @@ class Comparison(models.Model):
             ),
             models.Index(
                 fields=["practice"],
-                condition=models.Q(status="done", safety_level="urgent", safety_cleared_at=None),
-                name="comparison_open_urgent_flag",
-            ),
-            models.Index(
-                fields=["practice"],
                 condition=models.Q(latest_of_couple=True),
                 name="comparison_latest_of_couple",
             ),

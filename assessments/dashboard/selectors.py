@@ -395,12 +395,9 @@ def practice_dashboard(
     now = now or timezone.now()
     assignments = _assignment_counts(practice, _practice_today(practice, now))
     latest = latest_comparisons(practice)
-    # The few couples with an open urgent flag, found from the flags (a partial index), not
-    # from every couple's assignments: the same set as `safety.couple_has_open_flag(URGENT)`.
-    urgent = Comparison.objects.filter(safety.open_flag(safety.URGENT), practice=practice)
     couples = Couple.objects.filter(practice=practice, status=_ACTIVE).aggregate(
         active=Count("pk"),
-        in_review=Count("pk", filter=Q(pk__in=urgent.values("assignment__couple_id"))),
+        in_review=Count("pk", filter=Q(safety.couple_has_open_flag(safety.URGENT))),
     )
     stats = HeadlineStats(
         active_couples=couples["active"],

@@ -192,15 +192,5 @@ class Migration(migrations.Migration):
                 name="comparison_latest_of_couple",
             ),
         ),
-        migrations.AddIndex(
-            model_name="comparison",
-            index=models.Index(
-                condition=models.Q(
-                    ("safety_cleared_at", None), ("safety_level", "urgent"), ("status", "done")
-                ),
-                fields=["practice"],
-                name="comparison_open_urgent_flag",
-            ),
-        ),
         migrations.RunPython(install, uninstall),
     ]
