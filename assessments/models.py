@@ -162,11 +162,18 @@ class Assignment(models.Model):
         "practice.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept by database triggers (migration 0008): a done comparison and no draft answers, so
+    # the dashboard counts it as compared and closed without reading its rows. Never set here.
+    settled = models.BooleanField(default=False, editable=False)
+    # Kept by the same triggers: each partner's latest answers are submitted (a submission from
+    # each, no draft), so the assignment is no longer open.
+    closed = models.BooleanField(default=False, editable=False)
 
     objects = ScopedManager(practice="practice")
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["practice", "settled"])]
 
     def __str__(self) -> str:
         return f"{self.instrument_version} for {self.couple_id}"
@@ -243,6 +250,9 @@ class Comparison(models.Model):
     top_area = models.CharField(max_length=100, blank=True)
     safety_level = models.CharField(max_length=10, blank=True)
     safety_cleared_at = models.DateTimeField(null=True, blank=True)
+    # Kept by database triggers (migration 0008): the couple's most recent done comparison,
+    # the one the dashboard's headline and top areas read. Never set here.
+    latest_of_couple = models.BooleanField(default=False, editable=False)
     safety_cleared_by = models.ForeignKey(
         "practice.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -261,7 +271,20 @@ class Comparison(models.Model):
                 name="one_comparison_per_pair_of_answers",
             ),
         ]
-        indexes = [models.Index(fields=["status", "queued_at"])]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            # Index-only reads for the dashboard's trend and recent count.
+            models.Index(
+                fields=["practice", "status", "finished_at"],
+                include=["overall_index"],
+                name="comparison_finished",
+            ),
+            models.Index(
+                fields=["practice"],
+                condition=models.Q(latest_of_couple=True),
+                name="comparison_latest_of_couple",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Comparison {self.public_id} ({self.status})"
@@ -393,3 +416,33 @@ class AgendaItem(models.Model):
     @property
     def is_own(self) -> bool:
         return not self.topic_slug
+
+
+class ReportFigures(models.Model):
+    """A comparison's report charts, rendered once and kept with the data they show (so they go
+    wherever the comparison goes, erasure included). `fingerprint` digests every input of the
+    rendering (the stored result, the names, the chart code...): a re-score, a renamed partner
+    or a new release gives a new fingerprint, and the page renders the charts again."""
+
+    class Kind(models.TextChoices):
+        CHARTS = "charts", "Report charts"
+        TREND = "trend", "Trend across re-assessments"
+
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    fingerprint = models.CharField(max_length=64)
+    # Empty when there is nothing to draw (a trend needs two scored assessments).
+    html = models.TextField(blank=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "kind"], name="one_rendering_per_comparison_and_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.comparison_id}"

@@ -10,6 +10,8 @@ statuses in the query that fetches it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import (
     Case,
     CharField,
@@ -88,6 +90,15 @@ def safety_status_of(couple: Couple) -> str:
         .first()
     )
     return status or SafetyStatus.NONE
+
+
+def status_of_open_flags(flags: Iterable[Comparison]) -> str:
+    """The couple's status from its `open_flags` (already read), without another query."""
+    statuses = {flag.safety_status for flag in flags}  # type: ignore[attr-defined]
+    for status in (SafetyStatus.REVIEW, SafetyStatus.CAUTION):
+        if status in statuses:
+            return status
+    return SafetyStatus.NONE
 
 
 def open_flags(couple: Couple) -> QuerySet[Comparison]:

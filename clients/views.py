@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -89,7 +88,7 @@ def couple_list(request: PracticeRequest, practice_slug: str) -> HttpResponse:
     couples = caseload.couple_list(
         practice=request.practice, member=request.membership, query=query, status=status
     )
-    page = Paginator(couples, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = caseload.one_page(couples, request.GET.get("page"), PAGE_SIZE)
     has_any = bool(page.object_list) or (
         selectors.couples_visible_to(practice=request.practice, member=request.membership).exists()
     )

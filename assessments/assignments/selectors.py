@@ -19,7 +19,7 @@ from assessments.models import (
     Response,
 )
 from clients.models import Client, Couple, Invitation, Partner
-from clients.selectors import couples_visible_to, is_assigned_counsellor
+from clients.selectors import couples_visible_to
 from practice.models import Membership, Practice
 from practice.selectors import one_or_404
 
@@ -254,11 +254,18 @@ def assignment_for_counsellor(
     """An assignment whose clinical data (report, agenda) the member may read: its couple's own
     counsellors only. Anyone else, and another practice's assignment, gets the same 404 as a
     missing one."""
-    assignments = Assignment.objects.filter(practice=practice).select_related(
-        "couple__partner_a", "couple__partner_b", "instrument_version"
+    # Whether the member counsels the couple comes with the row (as `is_assigned_counsellor`
+    # decides it), not in a query of its own.
+    counsels = Couple.counsellors.through.objects.filter(
+        couple_id=OuterRef("couple_id"), membership_id=member.pk
+    )
+    assignments = (
+        Assignment.objects.filter(practice=practice)
+        .select_related("couple__partner_a", "couple__partner_b", "instrument_version")
+        .annotate(member_counsels=Exists(counsels))
     )
     assignment = one_or_404(assignments, public_id)
-    if not is_assigned_counsellor(couple=assignment.couple, member=member):
+    if not (member.is_counsellor and assignment.member_counsels):  # type: ignore[attr-defined]
         raise Http404
     return assignment
 

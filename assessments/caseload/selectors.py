@@ -9,13 +9,16 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     OuterRef,
     Prefetch,
     QuerySet,
     Value,
+    Window,
     prefetch_related_objects,
 )
 from django.utils import timezone
@@ -114,6 +117,25 @@ def couple_list(
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def one_page(couples: QuerySet[Couple], number: object, per_page: int) -> Page[Couple]:
+    """The page `number` of `couples`, as `Paginator.get_page` picks it (the first page for a
+    malformed number, the last for one past the end), with the total counted in the page's own
+    query (a window over the filtered rows) instead of a query of its own."""
+    try:
+        wanted = max(1, int(str(number)))
+    except ValueError:
+        wanted = 1
+    counted = couples.annotate(total_rows=Window(Count("pk")))
+    rows = list(counted[(wanted - 1) * per_page : wanted * per_page])
+    paginator: Paginator[Couple] = Paginator(couples, per_page)
+    if rows:
+        # `count` is a cached property: setting it is what a first call would have cached.
+        vars(paginator)["count"] = rows[0].total_rows
+        return Page(rows, wanted, paginator)
+    # Past the end (or nothing at all): the rare path, counted and read as before.
+    return paginator.get_page(wanted)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,12 @@
 Every number comes from a handful of aggregate queries (COUNT/AVG with filters, GROUP BY) so the
 page costs the same few queries for ten couples or ten thousand. Nothing here returns a name or
 an answer: counsellors are numbered by workload, couples are only ever counted.
+
+Nor does the cost grow with history: two flags kept by database triggers (migration 0008) stand
+in for the scans over every assignment and comparison ever made. A *settled* assignment (a done
+comparison, no draft answers) is compared, closed and past every funnel stage, so only the
+unsettled ones are read row by row and the settled ones are counted; each couple's latest done
+comparison is marked, so the headline and top areas read one row per couple.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from assessments import safety_status as safety
@@ -38,7 +45,7 @@ from assessments.charts.practice import (
     workload_chart,
 )
 from assessments.engine.scoring import Band, ScoringParams, band_for
-from assessments.models import Assignment, Comparison, InstrumentVersion, Response
+from assessments.models import Assignment, Comparison, InstrumentVersion
 from clients.models import Couple
 from practice.models import Membership, Practice
 
@@ -150,11 +157,12 @@ def _partner_rows(partner: str) -> dict[str, FilteredRelation]:
 
 
 def _assignment_progress(practice: Practice) -> QuerySet[Assignment, Any]:
-    """One row per assignment with what the funnel needs. Each join matches about one row per
-    assignment (a partner's responses, a partner's invitation, a done comparison), so the
-    rows stay as many as the assignments; MAX is unchanged by the odd duplicate from a reopen."""
+    """One row per unsettled assignment with what the funnel needs. Each join matches about one
+    row per assignment (a partner's responses, a partner's invitation, a done comparison), so
+    the rows stay as many as the assignments; MAX is unchanged by the odd duplicate from a
+    reopen."""
     return (
-        Assignment.objects.filter(practice=practice)
+        Assignment.objects.filter(practice=practice, settled=False)
         .alias(
             **_partner_rows("a"),
             **_partner_rows("b"),
@@ -192,33 +200,12 @@ _BOTH_SUBMITTED = _A_SUBMITTED & _B_SUBMITTED
 _OPEN = Q(couple_status=_ACTIVE) & ~_BOTH_SUBMITTED
 
 
-def _closed_assignments(practice: Practice) -> QuerySet[Assignment]:
-    """Assignments whose partners' latest answers are both submitted. Only the newest answers
-    version can be a draft (a reopen starts from a submitted one), so that is: no draft, and a
-    submission from each partner. Written as WHERE EXISTS so the database joins, once."""
-
-    def responses(**conditions: Any) -> Exists:
-        return Exists(Response.objects.filter(assignment_id=OuterRef("pk"), **conditions))
-
-    return Assignment.objects.filter(
-        responses(partner="a", submitted_at__isnull=False),
-        responses(partner="b", submitted_at__isnull=False),
-        ~responses(submitted_at__isnull=True),
-        practice=practice,
-    )
-
-
 def _latest_done_comparisons(practice: Practice) -> QuerySet[Comparison]:
-    """Each active couple's most recent done comparison, the one its counsellor now works from."""
-    newer = Comparison.objects.filter(
-        assignment__couple_id=OuterRef("assignment__couple_id"), status=_DONE
-    ).filter(
-        Q(finished_at__gt=OuterRef("finished_at"))
-        | Q(finished_at=OuterRef("finished_at"), pk__gt=OuterRef("pk"))
-    )
+    """Each active couple's most recent done comparison, the one its counsellor now works from
+    (latest `finished_at`, then highest id: marked `latest_of_couple` by the triggers)."""
     return Comparison.objects.filter(
-        practice=practice, status=_DONE, assignment__couple__status=_ACTIVE
-    ).filter(~Exists(newer))
+        practice=practice, status=_DONE, latest_of_couple=True, assignment__couple__status=_ACTIVE
+    )
 
 
 def _practice_today(practice: Practice, now: datetime.datetime) -> datetime.date:
@@ -248,10 +235,19 @@ def _assignment_counts(practice: Practice, today: datetime.date) -> dict[str, in
     one = _A_SUBMITTED | _B_SUBMITTED | both
     in_progress = Q(a_answered__gt=0) | Q(b_answered__gt=0) | one
     opened = Q(a_opened__isnull=False) | Q(b_opened__isnull=False) | in_progress
+    settled = (
+        Assignment.objects.filter(practice=practice, settled=True)
+        .order_by()
+        .values("practice")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     # The aggregate names differ from the row annotations': an aggregate replaces an annotation
     # of the same name, and SQLite then reads the dangling quoted name as a (truthy) string.
-    return _assignment_progress(practice).aggregate(
-        assigned=Count("pk"),
+    counts: dict[str, int] = _assignment_progress(practice).aggregate(
+        unsettled=Count("pk"),
+        # The settled ones counted in the same query; the sum stays right with no row to group.
+        assigned=Count("pk") + Coalesce(Subquery(settled), 0),
         opened=Count("pk", filter=opened),
         in_progress=Count("pk", filter=in_progress),
         one_submitted=Count("pk", filter=one),
@@ -260,6 +256,11 @@ def _assignment_counts(practice: Practice, today: datetime.date) -> dict[str, in
         open=Count("pk", filter=_OPEN),
         overdue=Count("pk", filter=_OPEN & Q(due__lt=today)),
     )
+    # A settled assignment is compared, so it has reached every stage and is not open.
+    settled_count = counts["assigned"] - counts.pop("unsettled")
+    for stage in ("opened", "in_progress", "one_submitted", "both_submitted", "compared"):
+        counts[stage] += settled_count
+    return counts
 
 
 def _area_titles(practice: Practice) -> dict[int, dict[str, str]]:
@@ -320,28 +321,25 @@ def latest_comparisons(practice: Practice) -> LatestComparisons:
 
 def counsellor_workloads(practice: Practice, viewer: Membership) -> tuple[WorkloadRow, ...]:
     """Active couples and open assignments per active counsellor, busiest first, anonymised."""
-    active = Q(couples__status=_ACTIVE)
     members = (
         Membership.objects.filter(practice=practice, is_active=True, is_counsellor=True)
-        .annotate(
-            active_couples=Count("couples", filter=active, distinct=True),
-            active_assignments=Count("couples__assignments", filter=active, distinct=True),
-        )
+        .annotate(active_couples=Count("couples", filter=Q(couples__status=_ACTIVE), distinct=True))
         .order_by("pk")
-        .values_list("pk", "active_couples", "active_assignments")
+        .values_list("pk", "active_couples")
     )
-    closed = dict(
-        _closed_assignments(practice)
-        .filter(couple__status=_ACTIVE)
+    # Open = not closed (each partner's latest answers submitted, kept by the triggers); settled
+    # assignments are closed, so only the unsettled ones are read.
+    open_by_member = dict(
+        Assignment.objects.filter(
+            practice=practice, settled=False, closed=False, couple__status=_ACTIVE
+        )
         .values("couple__counsellors")
-        .annotate(closed=Count("pk"))
+        .annotate(open=Count("pk"))
         .order_by()
-        .values_list("couple__counsellors", "closed")
+        .values_list("couple__counsellors", "open")
     )
     # One row per counsellor of the practice, never one per couple or assignment.
-    counts = [
-        (pk, couples, assignments - closed.get(pk, 0)) for pk, couples, assignments in members
-    ]
+    counts = [(pk, couples, open_by_member.get(pk, 0)) for pk, couples in members]
     counts.sort(key=lambda row: (-row[1], -row[2]))
     workloads = []
     number = 0
@@ -392,7 +390,8 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
 def practice_dashboard(
     practice: Practice, viewer: Membership, *, now: datetime.datetime | None = None
 ) -> Dashboard:
-    """Everything the dashboard shows, in eight queries whatever the size of the practice."""
+    """Everything the dashboard shows, in eight queries whatever the size or the age of the
+    practice."""
     now = now or timezone.now()
     assignments = _assignment_counts(practice, _practice_today(practice, now))
     latest = latest_comparisons(practice)

@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from django.utils.safestring import SafeString
+
 from assessments import safety_status as safety
 from assessments.assignments.selectors import assignment_for_counsellor
-from assessments.charts.base import ChartView
-from assessments.charts.report import report_charts
-from assessments.charts.trend import trend_chart
-from assessments.comparisons.selectors import comparison_trend
 from assessments.engine import scoring
 from assessments.engine.scales import SCALES
 from assessments.models import Assignment, Comparison
+from assessments.reports.figures import report_figures
 from practice.models import Membership, Practice
 
 
@@ -36,8 +35,9 @@ class Report:
     names: tuple[str, str]
     result: scoring.ComparisonResult | None = None
     area_titles: dict[str, str] = field(default_factory=dict)
-    charts: list[ChartView] = field(default_factory=list)
-    trend: ChartView | None = None
+    # The charts and the trend chart, rendered (see figures.py); no trend before two results.
+    charts_html: SafeString = field(default_factory=SafeString)
+    trend_html: SafeString = field(default_factory=SafeString)
     flags: list[FlagView] = field(default_factory=list)
     item_texts: dict[str, str] = field(default_factory=dict)
     # The couple's safety status (shown in the header in place of, or beside, the band) and the
@@ -100,10 +100,9 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
     couple = assignment.couple
     names = (couple.partner_a.display_name, couple.partner_b.display_name)
     comparison = assignment.comparisons.order_by("-created_at").first()
-    safety_status = safety.safety_status_of(couple)
-    other_open_flags = [
-        c for c in safety.open_flags(couple) if comparison is None or c.pk != comparison.pk
-    ]
+    open_flags = list(safety.open_flags(couple))
+    safety_status = safety.status_of_open_flags(open_flags)
+    other_open_flags = [c for c in open_flags if comparison is None or c.pk != comparison.pk]
     if comparison is None or comparison.status != Comparison.Status.DONE:
         return Report(
             assignment,
@@ -117,23 +116,22 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
     version = assignment.instrument_version
     titles = {area["slug"]: area["title"] for area in version.areas}
     items = {item["id"]: item for item in version.items}
-    trend_points = [
-        point for _, point in comparison_trend(practice=practice, comparison=comparison)
-    ]
-    # One point is not a trend: the page says so in a sentence instead of drawing a dot.
-    charted = [point for point in trend_points if point.overall_index is not None]
+    charts_html, trend_html = report_figures(
+        practice=practice,
+        comparison=comparison,
+        result=result,
+        names=names,
+        version=version,
+        titles=titles,
+    )
     return Report(
         assignment=assignment,
         comparison=comparison,
         names=names,
         result=result,
         area_titles=titles,
-        charts=[
-            ChartView.of(chart) for chart in report_charts(result, names=names, area_titles=titles)
-        ],
-        trend=ChartView.of(trend_chart(trend_points, area_titles=titles))
-        if len(charted) >= 2
-        else None,
+        charts_html=charts_html,
+        trend_html=trend_html,
         flags=_flags(result, items, titles, names),
         item_texts={item_id: item["text"] for item_id, item in items.items()},
         safety_status=safety_status,

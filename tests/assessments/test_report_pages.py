@@ -90,6 +90,7 @@ def test_the_report_uses_a_constant_number_of_queries_whatever_the_caseload(
             assert as_counsellor.get(report_url(assignment)).status_code == 200
         return len(captured)
 
+    queries()  # the first view renders the charts and stores them
     before = queries()
     for _ in range(15):
         CoupleFactory.create(practice=practice, counsellors=[counsellor_membership])
@@ -400,6 +401,8 @@ def test_the_report_needs_the_same_queries_whatever_the_number_of_open_flags(
     new, _ = screened
 
     def queries() -> int:
+        # Each new comparison of the couple changes the trend: the first view draws it again.
+        as_counsellor.get(report_url(new))
         with CaptureQueriesContext(connection) as captured:
             assert as_counsellor.get(report_url(new)).status_code == 200
         return len(captured)

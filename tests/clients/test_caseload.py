@@ -247,3 +247,41 @@ def test_anonymous_visitor_is_sent_to_login(anonymous: Client, practice: Practic
 
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("login"))
+
+
+def test_a_malformed_page_number_shows_the_first_page(
+    as_counsellor: Client, practice: Practice, counsellor_membership: Membership
+) -> None:
+    make_couples(practice, counsellor_membership, 27)
+
+    for page in ("x", "0", "-3"):
+        html = as_counsellor.get(caseload_url(practice, page=page)).content.decode()
+        assert html.count('<th scope="row">') == 25
+        assert "Page 1 of 2" in html
+        assert "27 active couples" in html
+
+
+def test_the_caseload_reads_its_page_in_five_queries_whatever_its_size(
+    library: None, practice: Practice, counsellor_membership: Membership
+) -> None:
+    """The page with its total, the counsellors, the latest assignments, their links and their
+    answers; the rest of a request is the signed-in floor (session, user, practice, membership,
+    navigation)."""
+    from assessments.caseload.selectors import couple_list, couple_rows, one_page
+
+    def queries() -> int:
+        with scope(practice=practice), CaptureQueriesContext(connection) as captured:
+            couples = couple_list(practice=practice, member=counsellor_membership)
+            page = one_page(couples, "1", 25)
+            rows = couple_rows(couples=page.object_list)
+            assert [row.latest.summary for row in rows if row.latest]
+            assert page.paginator.count == Couple.objects.filter(practice=practice).count()
+        return len(captured) - 1  # the check of the total above
+
+    make_couples(practice, counsellor_membership, 3)
+    give_everyone_an_assignment(practice, counsellor_membership)
+    small = queries()
+    make_couples(practice, counsellor_membership, 40)
+    give_everyone_an_assignment(practice, counsellor_membership)
+
+    assert queries() == small <= 5
