@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0005_session_agenda"),
+        ("assessments", "0006_rescore_runs"),
         ("practice", "0005_support_line"),
     ]
 
