@@ -25,7 +25,7 @@ from typing import Any, Final, Literal, cast, get_args
 
 # 2.0: safety items leave every score; items marked `wellbeing: false` leave w and PCA; the overall
 # index is the weighted mean of the rounded area indices; "urgent" safety items.
-ALGORITHM_VERSION: str = "2.0"
+ALGORITHM_VERSION: str = "2.1"
 
 Kind = Literal["share", "agree", "frequency"]
 Sensitivity = Literal["shared", "clinician", "safety"]
@@ -62,6 +62,16 @@ SAFETY_TOPIC_SCORE: Final = 100.0
 _WELLBEING_KINDS: Final = frozenset({"agree", "frequency"})
 _AREA_TRIGGERS: Final = ("consensual_imbalance", "perception_gap", "low_wellbeing")
 _LEVEL_ORDER: Final = {"urgent": 0, "caution": 1}
+
+# Why a topic is suggested: the trigger it answers opens its rationale, so that two topics for
+# one area never read the same.
+TRIGGER_REASONS: Final[Mapping[str, str]] = {
+    "consensual_imbalance": "a say that both partners' answers place on one side",
+    "perception_gap": "partners seeing the balance of say differently",
+    "low_wellbeing": "low or unequal wellbeing",
+}
+# While another area still has a topic to offer, no area takes more suggestions than this.
+MAX_TOPICS_PER_AREA: Final = 2
 
 
 class Band(StrEnum):
@@ -875,7 +885,7 @@ def _area_only_rationale(title: str) -> str:
     return f"{title} is among the areas most out of balance on this assessment."
 
 
-def _rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
+def _area_rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
     title, e = score.area.title, score.exact
     assert e is not None  # only scored areas get suggestions
     if not score.partner_numbers:
@@ -885,6 +895,10 @@ def _rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
     if trigger == "perception_gap":
         return _perception_rationale(title, e, names)
     return _wellbeing_rationale(title, e, names)
+
+
+def _rationale(topic: str, trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
+    return f"{topic} works on {TRIGGER_REASONS[trigger]}. {_area_rationale(trigger, score, names)}"
 
 
 def _strongest_trigger(candidates: Sequence[str], drivers: Mapping[str, int]) -> str | None:
@@ -927,7 +941,7 @@ class _Candidate:
             self.score.area.slug,
             self.trigger,
             _stored(self.numerator, self.denominator),
-            _rationale(self.trigger, self.score, names),
+            _rationale(self.topic.title, self.trigger, self.score, names),
         )
 
 
@@ -967,16 +981,30 @@ def _topics(
         library[topic.slug] = topic
     first = _safety_suggestions(topics) if flagged else ()
     seen = {suggestion.slug for suggestion in first}
-    rest: list[TopicSuggestion] = []
-    candidates = _area_suggestions(ranked, library)
     # Stable sort: equal scores keep ranked-area order, then the area's own topic order.
-    for candidate in sorted(candidates):
-        if len(rest) >= MAX_TOPIC_SUGGESTIONS:
-            break
-        if candidate.topic.slug not in seen:
-            seen.add(candidate.topic.slug)
-            rest.append(candidate.suggestion(names))
+    candidates = sorted(_area_suggestions(ranked, library))
+    kept = _covering([(c.topic.slug, c.score.area.slug) for c in candidates], seen)
+    rest = [candidates[position].suggestion(names) for position in kept]
     return first + tuple(rest)
+
+
+def _covering(candidates: Sequence[tuple[str, str]], taken: set[str]) -> list[int]:
+    """Positions of the (topic, area) candidates to suggest, in the order to list them: each topic
+    once, at most MAX_TOPIC_SUGGESTIONS; first the best MAX_TOPICS_PER_AREA of every area, best
+    first, so that each area needing work is covered; then the best of the rest."""
+    seen = set(taken)
+    per_area: dict[str, int] = {}
+    kept: list[int] = []
+    for capped in (True, False):
+        for position, (topic, area) in enumerate(candidates):
+            if len(kept) >= MAX_TOPIC_SUGGESTIONS:
+                return kept
+            if topic in seen or (capped and per_area.get(area, 0) >= MAX_TOPICS_PER_AREA):
+                continue
+            seen.add(topic)
+            per_area[area] = per_area.get(area, 0) + 1
+            kept.append(position)
+    return kept
 
 
 # --------------------------------------------------------------------------------------------

@@ -346,7 +346,8 @@ FINANCE_TOPICS = (
         "finances",
         "consensual_imbalance",
         39.0,
-        CONSENSUAL_RATIONALE,
+        "Financial transparency works on a say that both partners' answers place on one side. "
+        + CONSENSUAL_RATIONALE,
     ),
     TopicSuggestion(
         "shared-decision-making",
@@ -354,7 +355,8 @@ FINANCE_TOPICS = (
         "finances",
         "consensual_imbalance",
         39.0,
-        CONSENSUAL_RATIONALE,
+        "Making decisions together works on a say that both partners' answers place on one "
+        "side. " + CONSENSUAL_RATIONALE,
     ),
 )
 # communication 20 * g 0.75 = 15 (g beats max(strain 0, gap 0.25)). shared-decision-making lists
@@ -365,7 +367,8 @@ COMMUNICATION_TOPIC = TopicSuggestion(
     "communication",
     "perception_gap",
     15.0,
-    PERCEPTION_RATIONALE,
+    "Open communication works on partners seeing the balance of say differently. "
+    + PERCEPTION_RATIONALE,
 )
 SAFETY_TOPIC = TopicSuggestion(
     "individual-safety-check-in",
@@ -477,7 +480,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                 "trust",
                 "low_wellbeing",
                 25.0,
-                LOW_TRUST_RATIONALE,
+                "Building trust works on low or unequal wellbeing. " + LOW_TRUST_RATIONALE,
             ),
         ),
     },
@@ -513,6 +516,7 @@ def test_swapping_the_decides_finances_couple_points_everything_at_partner_b() -
     assert (finances.wellbeing_a, finances.wellbeing_b) == (33.3333, 100.0)
     assert (finances.index, finances.band, finances.strain) == (52, Band.IMBALANCED, 0.4444)
     assert result.topics[0].rationale == (
+        "Financial transparency works on a say that both partners' answers place on one side. "
         "Both partners say Partner B holds more say in Finances (c = -0.75); "
         "Partner A's wellbeing here is 33 vs Partner B's 100."
     )
@@ -522,6 +526,7 @@ def test_rationale_uses_the_partner_names_given() -> None:
     result = compare(INSTRUMENT, A_DECIDES_A, A_DECIDES_B, TOPICS, names=("Sam", "Alex"))
 
     assert result.topics[0].rationale == (
+        "Financial transparency works on a say that both partners' answers place on one side. "
         "Both partners say Sam holds more say in Finances (c = +0.75); "
         "Alex's wellbeing here is 33 vs Sam's 100."
     )
@@ -534,14 +539,25 @@ def test_rationale_says_on_balance_when_only_one_partner_sees_the_imbalance() ->
     # Both score 30 * 0.5 = 15.
     result = compare(INSTRUMENT, {**HEALTHY, "fin-s1": 1, "fin-s2": 1}, HEALTHY, TOPICS)
 
-    rationale = (
+    numbers = (
         "On balance Partner A holds more say in Finances (c = +0.50; Partner A p = +1.00, "
         "Partner B p = +0.00); Partner B's wellbeing here is 100 vs Partner A's 100."
     )
+    one_side = "works on a say that both partners' answers place on one side."
     assert result.area("finances").index == 30
     assert [(t.slug, t.trigger, t.score, t.rationale) for t in result.topics] == [
-        ("financial-transparency", "consensual_imbalance", 15.0, rationale),
-        ("shared-decision-making", "consensual_imbalance", 15.0, rationale),
+        (
+            "financial-transparency",
+            "consensual_imbalance",
+            15.0,
+            f"Financial transparency {one_side} {numbers}",
+        ),
+        (
+            "shared-decision-making",
+            "consensual_imbalance",
+            15.0,
+            f"Making decisions together {one_side} {numbers}",
+        ),
     ]
 
 
@@ -563,6 +579,7 @@ def test_wellbeing_gap_rationale_when_nobody_is_under_strain() -> None:
             "communication",
             "low_wellbeing",
             10.5,
+            "Open communication works on low or unequal wellbeing. "
             "Wellbeing in Communication differs between partners "
             "(Partner A 50, Partner B 100; gap 0.50).",
         ),
@@ -880,6 +897,35 @@ def test_a_topic_offered_for_two_areas_is_kept_once_with_its_highest_score() -> 
         ("shared-decision-making", "finances", 39.0),
         ("open-communication", "communication", 15.0),
     ]
+
+
+def test_no_area_takes_more_than_two_topics_while_another_area_needs_work() -> None:
+    # finances names five topics, all scoring 52 * 0.75 = 39; communication's one scores 15.
+    slugs = tuple(f"money-{n}" for n in range(5))
+    areas = (dataclasses.replace(AREAS[0], topics=slugs), *AREAS[1:])
+    library = (
+        *(TopicDef(slug, slug, ("finances",), ("consensual_imbalance",)) for slug in slugs),
+        *TOPICS,
+    )
+    instrument = InstrumentDef("example", 3, areas, ITEMS)
+
+    both = compare(
+        instrument, {**A_DECIDES_A, **COMMUNICATION_A}, {**A_DECIDES_B, **COMMUNICATION_B}, library
+    )
+    only_finances = compare(instrument, A_DECIDES_A, A_DECIDES_B, library)
+
+    # Two for the top area, then communication's; the rest of finances fill the list after it.
+    assert [(t.slug, t.area) for t in both.topics] == [
+        ("money-0", "finances"),
+        ("money-1", "finances"),
+        ("open-communication", "communication"),
+        ("money-2", "finances"),
+        ("money-3", "finances"),
+        ("money-4", "finances"),
+    ]
+    assert len({t.rationale for t in both.topics}) == len(both.topics)
+    # With one area needing work, its topics are not held back.
+    assert [t.slug for t in only_finances.topics] == list(slugs)
 
 
 def test_at_most_eight_area_topics_are_suggested_besides_the_safety_check_in() -> None:

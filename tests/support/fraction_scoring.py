@@ -1,5 +1,7 @@
-"""The scoring engine as it was before it moved to integer arithmetic, kept unchanged as the
-reference that tests/assessments/test_scoring_equivalence.py compares the product's engine with.
+"""The scoring engine as it was before it moved to integer arithmetic, kept as the reference that
+tests/assessments/test_scoring_equivalence.py compares the product's engine with. Its arithmetic is
+unchanged; its topic list follows the product's rule of algorithm 2.1 (a rationale opens with the
+trigger its topic answers; at most MAX_TOPICS_PER_AREA per area while other areas have topics).
 
 Pure scoring engine: compares two partners' answers to one instrument version.
 
@@ -26,9 +28,11 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Final, Literal, cast, get_args
 
+from assessments.engine.scoring import MAX_TOPICS_PER_AREA, TRIGGER_REASONS
+
 # 2.0: safety items leave every score; items marked `wellbeing: false` leave w and PCA; the overall
 # index is the weighted mean of the rounded area indices; "urgent" safety items.
-ALGORITHM_VERSION: str = "2.0"
+ALGORITHM_VERSION: str = "2.1"
 
 Kind = Literal["share", "agree", "frequency"]
 Sensitivity = Literal["shared", "clinician", "safety"]
@@ -778,7 +782,7 @@ def _area_only_rationale(title: str) -> str:
     return f"{title} is among the areas most out of balance on this assessment."
 
 
-def _rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
+def _area_rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
     title, e = score.area.title, score.exact
     assert e is not None  # only scored areas get suggestions
     if not score.partner_numbers:
@@ -788,6 +792,10 @@ def _rationale(trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
     if trigger == "perception_gap":
         return _perception_rationale(title, e, names)
     return _wellbeing_rationale(title, e, names)
+
+
+def _rationale(topic: str, trigger: str, score: _AreaScore, names: tuple[str, str]) -> str:
+    return f"{topic} works on {TRIGGER_REASONS[trigger]}. {_area_rationale(trigger, score, names)}"
 
 
 def _strongest_trigger(topic: TopicDef, e: _Exact) -> str | None:
@@ -825,7 +833,7 @@ def _area_suggestions(
             if trigger is None:
                 continue
             value = index * e.driver(trigger)
-            rationale = _rationale(trigger, score, names)
+            rationale = _rationale(topic.title, trigger, score, names)
             suggestion = TopicSuggestion(
                 topic.slug, topic.title, score.area.slug, trigger, _stored(value), rationale
             )
@@ -848,9 +856,17 @@ def _topics(
     rest: list[TopicSuggestion] = []
     candidates = _area_suggestions(ranked, library, names)
     # Stable sort: equal scores keep ranked-area order, then the area's own topic order.
-    for _, suggestion in sorted(candidates, key=lambda pair: -pair[0]):
-        if suggestion.slug not in seen and len(rest) < MAX_TOPIC_SUGGESTIONS:
+    ordered = [suggestion for _, suggestion in sorted(candidates, key=lambda pair: -pair[0])]
+    # Two passes: at most MAX_TOPICS_PER_AREA per area first, then the best of the rest.
+    per_area: dict[str | None, int] = {}
+    for capped in (True, False):
+        for suggestion in ordered:
+            if suggestion.slug in seen or len(rest) >= MAX_TOPIC_SUGGESTIONS:
+                continue
+            if capped and per_area.get(suggestion.area, 0) >= MAX_TOPICS_PER_AREA:
+                continue
             seen.add(suggestion.slug)
+            per_area[suggestion.area] = per_area.get(suggestion.area, 0) + 1
             rest.append(suggestion)
     return first + tuple(rest)
 
