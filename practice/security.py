@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 SESSION_STARTED_KEY = "auth_started_at"
@@ -44,6 +47,15 @@ class SessionLifetimeMiddleware:
             else:
                 _touch(session, now)
         return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def _note_sign_in(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    # At sign-in rather than on the next request, which then writes nothing.
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SESSION_STARTED_KEY] = now
+        request.session[SESSION_SEEN_KEY] = now
 
 
 def _idle(session: SessionBase, now: float) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -136,14 +137,27 @@ class RememberedOTPMiddleware(OTPMiddleware):
             return user
         device = self._device_from_persistent_id(persistent_id) if persistent_id else None
         user.otp_device = self._finalize_device(request, user, device)
-        has_device = user_has_device(user, confirmed=True)
-        setattr(user, HAS_DEVICE_ATTRIBUTE, has_device)
-        session[TWO_FACTOR_STATE_KEY] = {
-            "stamp": user.security_stamp,
-            "device": session.get(DEVICE_ID_SESSION_KEY),
-            "has_device": has_device,
-        }
+        _remember_state(request, user)
         return user
+
+
+def _remember_state(request: HttpRequest, user: Any) -> None:
+    has_device = user_has_device(user, confirmed=True)
+    setattr(user, HAS_DEVICE_ATTRIBUTE, has_device)
+    request.session[TWO_FACTOR_STATE_KEY] = {
+        "stamp": user.security_stamp,
+        "device": request.session.get(DEVICE_ID_SESSION_KEY),
+        "has_device": has_device,
+    }
+
+
+@receiver(user_logged_in)
+def _remember_at_sign_in(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    # The sign-in reads the devices once, so the first page after it reads none.
+    if request is not None and hasattr(request, "session"):
+        _remember_state(request, user)
 
 
 class TwoFactorMiddleware:
