@@ -4,7 +4,7 @@ Every number comes from a handful of aggregate queries (COUNT/AVG with filters, 
 page costs the same few queries for ten couples or ten thousand. Nothing here returns a name or
 an answer: counsellors are numbered by workload, couples are only ever counted.
 
-Nor does the cost grow with history: two flags kept by database triggers (migration 0008) stand
+Nor does the cost grow with history: flags kept by database triggers (migration 0008) stand
 in for the scans over every assignment and comparison ever made. A *settled* assignment (a done
 comparison, no draft answers) is compared, closed and past every funnel stage, so only the
 unsettled ones are read row by row and the settled ones are counted; each couple's latest done

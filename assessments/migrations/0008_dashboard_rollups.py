@@ -1,4 +1,4 @@
-"""Two flags the practice dashboard reads instead of scanning every assignment and comparison
+"""Three flags the practice dashboard reads instead of scanning every assignment and comparison
 ever made, kept by database triggers so every write path (the comparison job, re-scoring,
 reopening answers, deletions and their cascades, bulk inserts) keeps them right in its own
 transaction, and backfilled here:
@@ -9,7 +9,8 @@ transaction, and backfilled here:
   then highest id), exactly as the dashboard's NOT EXISTS query chose it.
 
 PostgreSQL runs one set-based statement-level trigger per write statement (a re-scoring batch is
-one statement); SQLite, for development, the same statements row by row.
+one statement), except for a response's submission, a row trigger that autosaves never fire;
+SQLite, for development, the same statements row by row.
 """
 
 from django.db import migrations, models
@@ -73,6 +74,16 @@ BEGIN
 END $$;
 """
 
+# A response's submission is one row at a time; a row trigger that fires only when
+# `submitted_at` changes leaves autosaves (answers only) without any trigger work.
+_PG_SUBMITTED = """
+CREATE OR REPLACE FUNCTION assessments_response_submitted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {body};
+    RETURN NULL;
+END $$;
+"""
+
 _PG_IDS = "id = ANY(ids)"
 _PG_COUPLES = "couple_id IN (SELECT couple_id FROM assessments_assignment WHERE id = ANY(ids))"
 _TABLES = {
@@ -114,10 +125,19 @@ def install(apps, schema_editor):
                 ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
                 ("DELETE", "OLD TABLE AS old_rows"),
             ):
+                if table == "assessments_response" and event == "UPDATE":
+                    continue
                 run(
                     f"CREATE TRIGGER {table}_rollups_{event.lower()} AFTER {event} ON {table} "
                     f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
                 )
+        run(_PG_SUBMITTED.format(body=_settled("id = NEW.assignment_id")))
+        run(
+            "CREATE TRIGGER assessments_response_rollups_update"
+            " AFTER UPDATE OF submitted_at ON assessments_response FOR EACH ROW"
+            " WHEN (OLD.submitted_at IS DISTINCT FROM NEW.submitted_at)"
+            " EXECUTE FUNCTION assessments_response_submitted()"
+        )
     else:
         for table, (_, _, columns) in _TABLES.items():
             for event, row in (
@@ -145,6 +165,8 @@ def uninstall(apps, schema_editor):
                 run(f"DROP TRIGGER IF EXISTS {table}_rollups_{event}")
         if schema_editor.connection.vendor == "postgresql":
             run(f"DROP FUNCTION IF EXISTS {function}()")
+    if schema_editor.connection.vendor == "postgresql":
+        run("DROP FUNCTION IF EXISTS assessments_response_submitted()")
 
 
 class Migration(migrations.Migration):
