@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments.assignments import selectors
 from assessments.models import Assignment
 from assessments.reports import agenda as agendas
+from assessments.reports.names import in_partners_names, partner_names
 from practice.audit import audited
 from practice.models import AuditEvent
 from practice.pdf import render_pdf
@@ -49,11 +50,15 @@ def _context(
     own_item: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     agenda = agendas.agenda_of(assignment)
+    items = agendas.agenda_items(agenda)
+    names = partner_names(assignment.couple)
+    for item in items:
+        item.rationale_shown = in_partners_names(item.rationale, names)  # type: ignore[attr-defined]
     return {
         "assignment": assignment,
         "couple": assignment.couple,
         "agenda": agenda,
-        "items": agendas.agenda_items(agenda),
+        "items": items,
         "errors": errors or [],
         "own_item": own_item or {"title": "", "note": ""},
         "max_title_length": agendas.MAX_TITLE_LENGTH,

@@ -16,6 +16,7 @@ from assessments.engine import scoring
 from assessments.engine.scales import SCALES
 from assessments.models import Assignment, Comparison
 from assessments.reports.figures import report_figures
+from assessments.reports.names import in_partners_names, partner_names
 from practice.models import Membership, Practice
 
 
@@ -60,10 +61,8 @@ class Report:
         neutral labels so a stored result holds no personal data)."""
         if self.result is None:
             return []
-        a, b = self.names
         return [
-            (topic, topic.rationale.replace("Partner A", a).replace("Partner B", b))
-            for topic in self.result.topics
+            (topic, in_partners_names(topic.rationale, self.names)) for topic in self.result.topics
         ]
 
     @property
@@ -98,7 +97,7 @@ def couple_report(practice: Practice, member: Membership, assignment_id: UUID | 
         practice=practice, member=member, public_id=assignment_id
     )
     couple = assignment.couple
-    names = (couple.partner_a.display_name, couple.partner_b.display_name)
+    names = partner_names(couple)
     comparison = assignment.comparisons.order_by("-created_at").first()
     open_flags = list(safety.open_flags(couple))
     safety_status = safety.status_of_open_flags(open_flags)

@@ -83,6 +83,13 @@ def add_own(web: Client, assignment: Assignment, title: str, note: str = "") -> 
     return web.post(url("agenda-own-item", assignment), {"title": title, "note": note})
 
 
+def in_names(text: str, new: NewAssignment) -> str:
+    couple = new.assignment.couple
+    return text.replace("Partner A", couple.partner_a.display_name).replace(
+        "Partner B", couple.partner_b.display_name
+    )
+
+
 # Picking topics -------------------------------------------------------------------------------
 
 
@@ -111,7 +118,11 @@ def test_counsellor_adds_suggested_topics_with_their_rationale_why_and_steps(
 
     page = as_counsellor.get(url("agenda", assignment.assignment))
     assert page.status_code == 200
-    assert escape(first.rationale) in page.content.decode()
+    # Stored with neutral labels, shown in the partners' names, as on the report.
+    assert "Partner A" in first.rationale or "Partner B" in first.rationale
+    assert escape(in_names(first.rationale, assignment)) in page.content.decode()
+    assert "Partner A" not in page.content.decode()
+    assert "Partner B" not in page.content.decode()
     assert escape(items[0].steps[0]) in page.content.decode()
 
 
@@ -435,7 +446,7 @@ def test_the_pdf_is_the_pages_print_view_with_typography_intact(
     assert "Session agenda" in text
     assert "Sam & Alex" in text
     assert first.title in text
-    assert " ".join(first.rationale.split()) in text
+    assert " ".join(in_names(first.rationale, assignment).split()) in text
     assert " ".join(str(first.steps[0]).split()) in text
     assert "Holidays \u2013 \u201cwho decides\u201d" in text
     assert "Ask \u2026 gently" in text
