@@ -59,8 +59,8 @@ def test_the_counsellors_demo_caseload_shows_a_couple_in_safety_review(library: 
 
     assert "Safety review" in row
     assert "Balanced" not in row
-    assert f'<td class="num">{latest.overall_index}</td>' in row
-    assert f"<td>{latest.assignment.instrument_version.title}</td>" in row
+    assert f'<td class="num" data-label="Latest index">{latest.overall_index}</td>' in row
+    assert f'<td data-label="From">{latest.assignment.instrument_version.title}</td>' in row
     ellis = next(
         row
         for row in re.findall(r"<tr>.*?</tr>", body, flags=re.DOTALL)

@@ -7,14 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_scopes import scope
 from playwright.sync_api import Page, expect
 
 from assessments.comparisons import services as comparisons
 from assessments.models import Comparison
+from assessments.respond import services as respond
 from clients.models import Couple
 from practice.models import Membership, User
-from tests.support.answering import submit
+from tests.support.answering import answer_all, submit
 from tests.support.comparing import assign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,10 +33,19 @@ def test_the_couple_page_follows_a_running_comparison_to_its_report(
     artifacts_dir: Path,
 ) -> None:
     new = assign(couple, "balance-of-power-inventory", counsellor_membership)
-    submit(new.assignment, "a")
-    submit(new.assignment, "b")
+    submitted_a = submit(new.assignment, "a")
+    answered_b = answer_all(new.assignment, "b")
     with scope(practice=couple.practice):
-        comparison = Comparison.objects.get(assignment=new.assignment)
+        # Queued, its job not yet taken by a worker (a test worker may be running in this
+        # process): B's submission finds the comparison there and queues nothing more.
+        comparison = Comparison.objects.create(
+            practice=couple.practice,
+            assignment=new.assignment,
+            response_a=submitted_a,
+            response_b=answered_b,
+            queued_at=timezone.now(),
+        )
+        respond.response_submit(response=answered_b)
     sign_in_browser(counsellor)
     page.goto(f"{live_server.url}/p/{couple.practice.slug}/couples/{couple.public_id}/")
     card = page.locator(f"#assignment-{new.assignment.public_id}").locator("xpath=..")

@@ -29,7 +29,7 @@ def test_the_counsellor_home_shows_latest_results_and_what_just_finished(
 
     assert "Your couples" in body
     assert "Sam &amp; Alex" in body
-    assert f'<td class="num">{comparison.overall_index}</td>' in body
+    assert f'<td class="num" data-label="Latest index">{comparison.overall_index}</td>' in body
     assert 'class="band band--severe"' in body
     assert "Just finished" in body
     assert f"/assignments/{assignment.assignment.public_id}/report/" in body
@@ -239,15 +239,15 @@ def test_the_latest_index_names_the_instrument_of_the_same_comparison(
 ) -> None:
     inventory = compared(assignment, a_holds_the_say, b_agrees_a_holds_the_say)
     row = table_row(home(as_counsellor, practice), couple)
-    assert f'<td class="num">{inventory.overall_index}</td>' in row
-    assert f"<td>{inventory.assignment.instrument_version.title}</td>" in row
+    assert f'<td class="num" data-label="Latest index">{inventory.overall_index}</td>' in row
+    assert f'<td data-label="From">{inventory.assignment.instrument_version.title}</td>' in row
 
     screener = compared(assign(couple, "signs-of-imbalance", counsellor_membership))
     assert screener.overall_index != inventory.overall_index
 
     row = table_row(home(as_counsellor, practice), couple)
-    assert f'<td class="num">{screener.overall_index}</td>' in row
-    assert f"<td>{screener.assignment.instrument_version.title}</td>" in row
+    assert f'<td class="num" data-label="Latest index">{screener.overall_index}</td>' in row
+    assert f'<td data-label="From">{screener.assignment.instrument_version.title}</td>' in row
     assert inventory.assignment.instrument_version.title not in row
 
 
