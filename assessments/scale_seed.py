@@ -224,6 +224,10 @@ def seed_scale(
         for couple_range in _chunks(couples, chunk):
             with transaction.atomic():
                 seeder.write(couple_range, owners)
+            # The rollup triggers plan their statements on these statistics: planned for the
+            # tables as they were before this chunk, each chunk's trigger work grows with all
+            # the rows seeded before it.
+            _analyze(report)
             if progress is not None:
                 progress(f"  {couple_range.stop:,}/{couples:,} couples")
     report.profiles = seeder.profile_counts
