@@ -95,15 +95,9 @@ class Saved:
     answered_count: int
 
 
-_POSTGRESQL = """
-UPDATE assessments_response AS r SET
-    answers = (r.answers || %s::jsonb) - %s::text[],
-    answered_count = (
-        SELECT count(*) FROM jsonb_object_keys((r.answers || %s::jsonb) - %s::text[])
-    ),
-    revision = r.revision + 1,
-    started_at = COALESCE(r.started_at, %s),
-    updated_at = %s
+# What both backends check in the same statement: the revision, an open and latest response,
+# and a link that still works.
+_GUARDS = """
 WHERE r.id = %s AND r.revision = %s AND r.submitted_at IS NULL
     AND NOT EXISTS (
         SELECT 1 FROM assessments_response AS later
@@ -120,29 +114,29 @@ WHERE r.id = %s AND r.revision = %s AND r.submitted_at IS NULL
 RETURNING revision, answered_count
 """
 
+_POSTGRESQL_SET = """
+UPDATE assessments_response AS r SET
+    answers = (r.answers || %s::jsonb) - %s::text[],
+    answered_count = (
+        SELECT count(*) FROM jsonb_object_keys((r.answers || %s::jsonb) - %s::text[])
+    ),
+    revision = r.revision + 1,
+    started_at = COALESCE(r.started_at, %s),
+    updated_at = %s
+"""
+
 # SQLite's json_patch is a JSON merge patch: a null removes the key, as a cleared answer must.
-_SQLITE = """
+_SQLITE_SET = """
 UPDATE assessments_response AS r SET
     answers = json_patch(r.answers, %s),
     answered_count = (SELECT count(*) FROM json_each(json_patch(r.answers, %s))),
     revision = r.revision + 1,
     started_at = COALESCE(r.started_at, %s),
     updated_at = %s
-WHERE r.id = %s AND r.revision = %s AND r.submitted_at IS NULL
-    AND NOT EXISTS (
-        SELECT 1 FROM assessments_response AS later
-        WHERE later.assignment_id = r.assignment_id AND later.partner = r.partner
-            AND later.answers_version > r.answers_version
-    )
-    AND EXISTS (
-        SELECT 1 FROM clients_invitation AS i
-        WHERE i.id = %s AND i.practice_id = %s AND i.practice_id = r.practice_id
-            AND i.assignment_id = r.assignment_id AND i.partner = r.partner
-            AND i.token_hash = %s AND i.consented_at IS NOT NULL AND i.revoked_at IS NULL
-            AND i.wrong_person_at IS NULL AND i.expires_at > %s
-    )
-RETURNING revision, answered_count
 """
+
+_POSTGRESQL = _POSTGRESQL_SET + _GUARDS
+_SQLITE = _SQLITE_SET + _GUARDS
 
 
 def save_answers(
