@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from practice.client_address import client_address
 from practice.models import AuditEvent, Practice
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -18,7 +19,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def record(

@@ -270,6 +270,10 @@ if REDIS_URL:
 
 OTP_TOTP_ISSUER = "Fulcrum"
 
+# The reverse proxies in front of the app (a count, or addresses/networks): see
+# practice/client_address.py.
+TRUSTED_PROXIES = env.str("TRUSTED_PROXIES", default="")
+AXES_CLIENT_IP_CALLABLE = "practice.client_address.client_address"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 # Keyed on username + IP so a stranger elsewhere cannot lock a counsellor out.

@@ -26,6 +26,7 @@ from clients.models import Invitation
 from clients.respondent import SESSION_KEY, bind, link_problem, respondent_required, unbind
 from clients.selectors import invitation_by_token
 from practice.audit import audited
+from practice.client_address import client_address
 from practice.models import AuditEvent
 
 # Guessing throttle for /i/<token>: unknown tokens per client address per window.
@@ -44,9 +45,8 @@ class RespondentRequest(HttpRequest):
 
 
 def _client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is set by the caller and would let a guesser pick
-    # a fresh address for every attempt. Behind a proxy, the proxy must set REMOTE_ADDR.
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    # Never the raw forwarded-for header: a guesser would pick a fresh address for every attempt.
+    return client_address(request) or "unknown"
 
 
 def _guess_key(request: HttpRequest) -> str:
