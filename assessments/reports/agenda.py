@@ -23,6 +23,8 @@ from assessments.models import (
     SessionAgenda,
     Topic,
 )
+from assessments.reports.names import in_partners_names, partner_names
+from clients.models import Couple
 from practice.models import Membership, Practice
 from practice.selectors import one_or_404
 
@@ -40,6 +42,16 @@ def agenda_of(assignment: Assignment) -> SessionAgenda | None:
 
 def agenda_items(agenda: SessionAgenda | None) -> list[AgendaItem]:
     return [] if agenda is None else list(agenda.items.all())
+
+
+def agenda_items_shown(agenda: SessionAgenda | None, couple: Couple) -> list[AgendaItem]:
+    """The items for the agenda page, each with `rationale_shown`: its stored rationale in the
+    partners' names (stored results say "Partner A" and "Partner B")."""
+    items = agenda_items(agenda)
+    names = partner_names(couple)
+    for item in items:
+        item.rationale_shown = in_partners_names(item.rationale, names)  # type: ignore[attr-defined]
+    return items
 
 
 def agenda_item(agenda: SessionAgenda | None, public_id: UUID | str) -> AgendaItem:

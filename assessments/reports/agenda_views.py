@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments.assignments import selectors
 from assessments.models import Assignment
 from assessments.reports import agenda as agendas
-from assessments.reports.names import in_partners_names, partner_names
 from practice.audit import audited
 from practice.models import AuditEvent
 from practice.pdf import render_pdf
@@ -50,10 +49,7 @@ def _context(
     own_item: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     agenda = agendas.agenda_of(assignment)
-    items = agendas.agenda_items(agenda)
-    names = partner_names(assignment.couple)
-    for item in items:
-        item.rationale_shown = in_partners_names(item.rationale, names)  # type: ignore[attr-defined]
+    items = agendas.agenda_items_shown(agenda, assignment.couple)
     return {
         "assignment": assignment,
         "couple": assignment.couple,
