@@ -205,3 +205,15 @@ def test_a_security_stamp_change_ends_a_verified_session(
     User.objects.filter(pk=counsellor.pk).update(security_stamp=new_security_stamp())
 
     assert web.get(f"/p/{practice.slug}/")["Location"].startswith(reverse("login"))
+
+
+def test_the_redis_cache_keeps_one_client_per_connection_pool() -> None:
+    from practice.redis_cache import RedisCache
+
+    # Building a client does not connect, so no server is needed to see which one is returned.
+    cache = RedisCache("redis://127.0.0.1:6379/0", {})
+    first = cache._cache.get_client("a", write=True)
+
+    assert cache._cache.get_client("b", write=True) is first
+    assert cache._cache.get_client("c") is first  # one server: reads share the writers' pool
+    assert first.connection_pool is cache._cache._get_connection_pool(True)
