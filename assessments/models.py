@@ -173,7 +173,15 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["practice", "settled"])]
+        indexes = [
+            models.Index(fields=["practice", "settled"]),
+            # The dashboard counts the settled ones (most of a practice's history) from this alone.
+            models.Index(
+                fields=["practice"],
+                condition=models.Q(settled=True),
+                name="assignment_settled",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument_version} for {self.couple_id}"

@@ -119,6 +119,13 @@ else:
     # Persistent connections: a new PostgreSQL connection costs ~6 ms per request.
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Planner settings for what this database is: a working set in memory or on SSD, and short
+    # queries. With the defaults (random_page_cost=4, written for spinning disks) the practice
+    # dashboard's funnel hashed whole tables instead of reading the ~1,500 open assignments by
+    # index (244 ms against 66 ms at 100,000 responses), and JIT compilation added ~40 ms to a
+    # query that runs in a few. Set per connection, so they travel with the app.
+    if pg_options := env.str("PG_OPTIONS", default="-c random_page_cost=1.1 -c jit=off"):
+        _db["OPTIONS"] = {"options": pg_options}
 DATABASE_BACKEND = "sqlite" if _db["ENGINE"].endswith("sqlite3") else "postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -59,3 +59,23 @@ def test_seeding_an_existing_slug_is_refused() -> None:
 
     with pytest.raises(CommandError, match="exists"):
         seed()
+
+
+def test_safety_disclosures_are_the_exception_most_often_among_strained_couples() -> None:
+    import random
+
+    from assessments.scale_seed import PROFILES, answers_for
+
+    items = [
+        {"id": f"s{n}", "kind": "frequency", "reverse": True, "sensitivity": "safety"}
+        for n in range(6)
+    ]
+    rng = random.Random(1)
+    flagged = {}
+    for profile in PROFILES:
+        partners = [answers_for(items, profile, n % 2, 0.0, rng) for n in range(2000)]
+        assert {v for answers in partners for v in answers.values()} <= {1, 2, 3, 4, 5}
+        flagged[profile.name] = sum(any(v > 1 for v in a.values()) for a in partners) / 2000
+    # A couple in safety review is the exception in a seeded caseload, not the rule.
+    assert all(0 < share < 0.2 for share in flagged.values()), flagged
+    assert flagged["strained"] == max(flagged.values())
