@@ -292,6 +292,14 @@ class Comparison(models.Model):
                 condition=models.Q(latest_of_couple=True),
                 name="comparison_latest_of_couple",
             ),
+            # Open safety flags (a few percent of comparisons): the dashboard counts the couples
+            # in review from these.
+            models.Index(
+                fields=["practice", "safety_level"],
+                condition=models.Q(status="done", safety_cleared_at__isnull=True)
+                & ~models.Q(safety_level=""),
+                name="comparison_open_flag",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from assessments.assignments.services import assignment_create, response_reopen
 from assessments.comparisons import services as comparisons
 from assessments.dashboard import selectors as dashboard
 from assessments.models import Assignment, Comparison, InstrumentVersion, Response
+from assessments.safety_status import SafetyStatus, safety_status_of
 from clients.models import Couple, Invitation
 from clients.privacy.erasure import client_erase
 from clients.privacy.offboarding import practice_offboard
@@ -186,6 +187,13 @@ def assert_flags_and_numbers_match(practice: Practice, viewer: Membership, step:
         indices = [index for index in values if index is not None]
         expected_mean = sum(indices) / len(indices) if indices else None
         assert shown.stats.mean_index == expected_mean, step
+
+        in_review = [
+            couple
+            for couple in Couple.objects.filter(practice=practice, status=_ACTIVE)
+            if safety_status_of(couple) == SafetyStatus.REVIEW
+        ]
+        assert shown.stats.safety_reviews == len(in_review), step
 
 
 # The random walk ----------------------------------------------------------------------------------
