@@ -1,0 +1,28 @@
+"""The shared summary: the counsellor's page under `/p/<practice>/assignments/<id>/summary/`
+(`counsellor_patterns`) and the partner's pages at the site root (`urlpatterns`)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from assessments.summary import views
+
+counsellor_patterns: list[URLPattern | URLResolver] = [
+    path("assignments/<uuid:assignment_id>/summary/", views.summary, name="shared-summary"),
+    path(
+        "assignments/<uuid:assignment_id>/summary/release/",
+        views.summary_release,
+        name="shared-summary-release",
+    ),
+    path(
+        "assignments/<uuid:assignment_id>/summary/withdraw/",
+        views.summary_withdraw,
+        name="shared-summary-withdraw",
+    ),
+]
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("s/<str:token>", views.summary_open, name="summary-open"),
+    path("summary/", views.summary_read, name="summary-read"),
+    path("summary/pdf/", views.summary_read_pdf, name="summary-read-pdf"),
+]
