@@ -10,6 +10,7 @@ assignment with `assignment_for_counsellor`, which answers 404 for anyone else).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -312,7 +313,7 @@ def summary_release(
             expires_at=expires,
         )
         if client.email:
-            transaction.on_commit(lambda link=link, token=token: _send(link, token))
+            transaction.on_commit(functools.partial(_send, link, token))
         else:
             links[side] = summary_url(token)
     audit.record(

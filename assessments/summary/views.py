@@ -220,14 +220,18 @@ def _reader_link(request: HttpRequest) -> tuple[SummaryLink | None, str]:
     bound = request.session.get(READER_KEY)
     if not isinstance(bound, dict) or request.user.is_authenticated:
         return None, "missing"
-    practice = Practice.objects.filter(pk=bound.get("practice")).first()
-    if practice is None or not isinstance(bound.get("link"), int):
+    practice_id, link_id = bound.get("practice"), bound.get("link")
+    if not isinstance(practice_id, int) or not isinstance(link_id, int):
+        request.session.flush()
+        return None, "missing"
+    practice = Practice.objects.filter(pk=practice_id).first()
+    if practice is None:
         request.session.flush()
         return None, "missing"
     with scope(practice=practice):
         link = (
             SummaryLink.objects.select_related("practice", "summary__assignment", "client")
-            .filter(pk=bound["link"])
+            .filter(pk=link_id)
             .first()
         )
         problem = services.link_problem(link)

@@ -94,7 +94,7 @@ def sections_of(new: NewAssignment) -> list[dict[str, Any]]:
 
 
 def link_from_mail(index: int = -1) -> str:
-    found = re.search(r"https?://\S+/s/\S+", mail.outbox[index].body)
+    found = re.search(r"https?://\S+/s/\S+", str(mail.outbox[index].body))
     assert found is not None
     return "/s/" + found.group(0).split("/s/", 1)[1]
 
