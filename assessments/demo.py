@@ -2,7 +2,8 @@
 the worker has run: a couple assessed three times (a trend with a reliable change) and a screener
 with a caution flag; and a couple in safety review, whose urgent flag from a month ago is still
 open (an earlier caution flag was followed by check-ins) while their latest result reads as
-balanced."""
+balanced. The first couple's first assessment has a session agenda and a released shared
+summary."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from django.utils import timezone
 from assessments.assignments import services as assignments_services
 from assessments.comparisons import services as comparisons
 from assessments.models import Assignment, Comparison, InstrumentVersion
+from assessments.reports import agenda as agendas
 from assessments.respond import services as respond_services
+from assessments.summary import services as summaries
 from clients import services as client_services
 from clients.models import Couple, Invitation
 from clients.services import PartnerDetails
@@ -121,12 +124,27 @@ def _new_couple(
     )
 
 
+def _released_summary(comparison: Comparison, counsellor: Membership) -> None:
+    """The first assessment's session agenda (its top two suggested topics) and the couple's
+    shared summary, released after the feedback session."""
+    comparison.refresh_from_db()
+    result = comparison.as_result()
+    assert result is not None
+    agenda = agendas.agenda_for_assignment(assignment=comparison.assignment, created_by=counsellor)
+    agendas.agenda_add_topics(
+        agenda=agenda,
+        comparison=comparison,
+        topic_slugs=[topic.slug for topic in result.topics[:2]],
+    )
+    summaries.summary_release(assignment=comparison.assignment, by=counsellor)
+
+
 def add_demo_reports(practice: Practice, users: dict[str, User]) -> None:
     counsellor = Membership.objects.get(practice=practice, user=users["counsellor"])
     couple = _new_couple(practice, counsellor, PARTNERS)
     if couple is not None:
         rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
-        for slug, days_ago, strength, safety in HISTORY:
+        done = [
             _compared(
                 couple,
                 counsellor,
@@ -134,6 +152,9 @@ def add_demo_reports(practice: Practice, users: dict[str, User]) -> None:
                 days_ago,
                 partial(_answer, strength=strength, safety=safety, rng=rng),
             )
+            for slug, days_ago, strength, safety in HISTORY
+        ]
+        _released_summary(done[0], counsellor)
     couple = _new_couple(practice, counsellor, REVIEW_PARTNERS)
     if couple is not None:
         for slug, days_ago, safety_answer, cleared_after in REVIEW_HISTORY:

@@ -8,7 +8,7 @@ from django.test import Client
 from django_scopes import scope
 
 from assessments.demo import PARTNERS, REVIEW_PARTNERS
-from assessments.models import Comparison
+from assessments.models import Comparison, SharedSummary, SummaryLink
 from practice.models import Practice, User
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +67,18 @@ def test_the_counsellors_demo_caseload_shows_a_couple_in_safety_review(library: 
         if PARTNERS[0].display_name in row
     )
     assert "Check-in advised" in ellis
+
+
+def test_the_demo_shows_one_released_shared_summary(library: None) -> None:
+    call_command("seed_demo", slug="demo", password="pw")
+    call_command("seed_demo", slug="demo", password="pw")
+
+    practice = Practice.objects.get(slug="demo")
+    with scope(practice=practice):
+        released = list(SharedSummary.objects.filter(status="released"))
+        assert len(released) == 1
+        summary = released[0]
+        assert summary.assignment.couple.partner_a.display_name == PARTNERS[0].display_name
+        kinds = [section["kind"] for section in summary.sections]
+        assert "work_on" in kinds
+        assert SummaryLink.objects.filter(summary=summary, revoked_at__isnull=True).count() == 2
