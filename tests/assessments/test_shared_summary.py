@@ -495,3 +495,20 @@ def test_release_refuses_when_the_link_service_meets_no_comparison(
         comparison.delete()
         with pytest.raises(ValidationError):
             summaries.summary_release(assignment=new.assignment, by=counsellor_membership)
+
+
+def test_rescoring_that_raises_a_flag_withdraws_through_the_same_service(
+    as_counsellor: Client, compared_mixed: tuple[NewAssignment, Comparison]
+) -> None:
+    """Re-scoring writes its columns in bulk, then hands the flagged rows to `withdraw_flagged`
+    (as the job does): a comparison whose stored flag is open takes its summary down; an
+    unflagged or cleared one leaves it alone."""
+    new, comparison = compared_mixed
+    release(as_counsellor, new)
+    with scope(practice=comparison.practice):
+        assert summaries.withdraw_flagged([comparison.pk]) == 0
+        Comparison.objects.filter(pk=comparison.pk).update(safety_level="caution")
+        assert summaries.withdraw_flagged([comparison.pk]) == 1
+        assert summaries.withdraw_flagged([comparison.pk]) == 0  # already withdrawn
+        summary = SharedSummary.objects.get(assignment=new.assignment)
+    assert summary.status == SharedSummary.Status.WITHDRAWN
