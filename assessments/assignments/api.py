@@ -153,7 +153,7 @@ class AssignmentViewSet(PracticeViewSet):
         operation_id="assignments_summary_release",
         tags=["shared summary"],
         summary="Release the shared summary to both partners (fresh private links)",
-        description="Refused (400, field `safety`) while a safety flag of the assignment is "
+        description="Refused (400, field `safety`) while a safety flag of the couple is "
         "open. Partners with an email are emailed their link; the others' links are in the "
         "answer, shown this once.",
         request=None,

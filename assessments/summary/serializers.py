@@ -45,7 +45,7 @@ class SummaryStateSerializer(serializers.Serializer[Any]):
     )
     can_release = serializers.BooleanField()
     blocked_by_safety_flag = serializers.BooleanField(
-        help_text="A safety flag of the assignment is open: nothing can be released."
+        help_text="A safety flag of the couple is open: nothing can be released."
     )
     released_at = serializers.DateTimeField(allow_null=True)
     withdrawn_at = serializers.DateTimeField(allow_null=True)

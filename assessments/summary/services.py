@@ -45,7 +45,7 @@ MAX_SECTION_TEXT = 2_000
 MAX_REASON_LENGTH = 200
 SAFETY_WITHDRAWAL = "A safety flag was raised; the summary is hidden until it is reviewed."
 SAFETY_BLOCK = (
-    "This comparison has an open safety flag. Hold the individual safety check-ins and record"
+    "This couple has an open safety flag. Hold the individual safety check-ins and record"
     " them on the report before sharing anything with the couple."
 )
 # What the audit trail calls the events (actions are the trail's existing kinds).
@@ -72,9 +72,11 @@ def summary_of(assignment: Assignment) -> SharedSummary | None:
 
 
 def has_open_flag(assignment: Assignment) -> bool:
-    """Any open safety flag on any comparison of the assignment (the summary's or a later one)."""
+    """Any open safety flag of the couple: on the summary's own comparison, a later one, or
+    another assessment's. A summary is joint feedback, and the safety override wants the
+    individual check-ins before any joint feedback (product.md, "Safety override")."""
     return (
-        Comparison.objects.filter(assignment=assignment)
+        Comparison.objects.filter(assignment__couple_id=assignment.couple_id)
         .filter(safety.open_flag(safety.URGENT) | safety.open_flag(safety.CAUTION))
         .exists()
     )
@@ -279,7 +281,7 @@ def summary_release(
     *, assignment: Assignment, by: Membership, request: HttpRequest | None = None
 ) -> Release:
     """Releases the summary as previewed: fresh links for both partners (earlier ones stop),
-    emailed where an address is on file. Refused while any safety flag of the assignment is
+    emailed where an address is on file. Refused while any safety flag of the couple is
     open."""
     comparison = latest_done_comparison(assignment)
     if comparison is None:
@@ -367,9 +369,9 @@ def summary_withdraw(
 
 
 def withdraw_flagged(comparison_ids: Iterable[int]) -> int:
-    """Withdraws every released summary of the assignments of these comparisons that now have
-    an open safety flag: called wherever a flag can be raised (the comparison job, re-scoring).
-    Returns how many were withdrawn."""
+    """Withdraws every released summary of the couples of those of these comparisons that now
+    have an open safety flag: called wherever a flag can be raised (the comparison job,
+    re-scoring). Returns how many were withdrawn."""
     ids = list(comparison_ids)
     if not ids:
         return 0
@@ -377,11 +379,11 @@ def withdraw_flagged(comparison_ids: Iterable[int]) -> int:
         flagged = (
             Comparison.objects.filter(pk__in=ids)
             .filter(safety.open_flag(safety.URGENT) | safety.open_flag(safety.CAUTION))
-            .values_list("assignment_id", flat=True)
+            .values_list("assignment__couple_id", flat=True)
         )
         summaries = list(
             SharedSummary.objects.filter(
-                assignment_id__in=list(flagged), status=SharedSummary.Status.RELEASED
+                assignment__couple_id__in=list(flagged), status=SharedSummary.Status.RELEASED
             ).select_related("practice")
         )
     for summary in summaries:

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_scopes import scope
 
-from assessments.demo import PARTNERS, REVIEW_PARTNERS
+from assessments.demo import PARTNERS, REVIEW_PARTNERS, SUMMARY_PARTNERS
 from assessments.models import Comparison, SharedSummary, SummaryLink
 from practice.models import Practice, User
 
@@ -78,7 +78,10 @@ def test_the_demo_shows_one_released_shared_summary(library: None) -> None:
         released = list(SharedSummary.objects.filter(status="released"))
         assert len(released) == 1
         summary = released[0]
-        assert summary.assignment.couple.partner_a.display_name == PARTNERS[0].display_name
+        assert summary.assignment.couple.partner_a.display_name == (
+            SUMMARY_PARTNERS[0].display_name
+        )
         kinds = [section["kind"] for section in summary.sections]
-        assert "work_on" in kinds
+        assert kinds.count("work_on") == 2
+        assert kinds.count("strength") >= 3
         assert SummaryLink.objects.filter(summary=summary, revoked_at__isnull=True).count() == 2

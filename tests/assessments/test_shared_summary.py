@@ -512,3 +512,25 @@ def test_rescoring_that_raises_a_flag_withdraws_through_the_same_service(
         assert summaries.withdraw_flagged([comparison.pk]) == 0  # already withdrawn
         summary = SharedSummary.objects.get(assignment=new.assignment)
     assert summary.status == SharedSummary.Status.WITHDRAWN
+
+
+def test_a_flag_on_another_assessment_of_the_couple_withdraws_and_blocks(
+    as_counsellor: Client,
+    compared_mixed: tuple[NewAssignment, Comparison],
+    counsellor_membership: Membership,
+) -> None:
+    """A summary is joint feedback: a screener flagged after the release takes it down too,
+    and nothing is released again until that flag's check-ins are recorded."""
+    new, _ = compared_mixed
+    release(as_counsellor, new)
+    screener = assign(new.assignment.couple, "signs-of-imbalance", counsellor_membership)
+
+    flagged = compared(screener, both_equally, b_reports_fear)
+
+    with scope(practice=flagged.practice):
+        summary = SharedSummary.objects.get(assignment=new.assignment)
+    assert summary.status == SharedSummary.Status.WITHDRAWN
+    assert release(as_counsellor, new).status_code == 400
+    with scope(practice=flagged.practice):
+        comparisons.safety_clear(comparison=flagged, by=counsellor_membership)
+    assert release(as_counsellor, new).status_code == 302
