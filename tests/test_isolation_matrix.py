@@ -80,6 +80,7 @@ ROUTES: dict[str, str] = {
             "api-agendas-move", "shared-summary", "shared-summary-release",
             "shared-summary-withdraw", "api-assignments-summary",
             "api-assignments-summary-release", "api-assignments-summary-withdraw",
+            "shared-summary-link-revoke", "shared-summary-link-reissue",
         ],
     }.items()
     for name in names

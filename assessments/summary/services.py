@@ -300,21 +300,10 @@ def summary_release(
     summary.withdrawn_reason = ""
     summary.save()
     _revoke_links(summary)
-    couple = assignment.couple
-    expires = timezone.now() + timedelta(days=assignment.practice.invitation_expiry_days)
     links: dict[str, str] = {}
     for side in ("a", "b"):
-        client = couple.partner(side)
-        token = new_token()
-        link = SummaryLink.objects.create(
-            practice=assignment.practice,
-            summary=summary,
-            partner=side,
-            client=client,
-            token_hash=token_hash(token),
-            expires_at=expires,
-        )
-        if client.email:
+        link, token = _mint_link(summary, side)
+        if link.client.email:
             transaction.on_commit(functools.partial(_send, link, token))
         else:
             links[side] = summary_url(token)
@@ -327,6 +316,85 @@ def summary_release(
         actor=by.user,
     )
     return Release(summary, links)
+
+
+def _mint_link(summary: SharedSummary, side: str) -> tuple[SummaryLink, str]:
+    token = new_token()
+    assignment = summary.assignment
+    link = SummaryLink.objects.create(
+        practice=summary.practice,
+        summary=summary,
+        partner=side,
+        client=assignment.couple.partner(side),
+        token_hash=token_hash(token),
+        expires_at=timezone.now() + timedelta(days=summary.practice.invitation_expiry_days),
+    )
+    return link, token
+
+
+def latest_links(summary: SharedSummary | None) -> dict[str, SummaryLink]:
+    """Each partner's newest link of the summary (what the counsellor's page lists)."""
+    if summary is None:
+        return {}
+    found: dict[str, SummaryLink] = {}
+    for link in SummaryLink.objects.filter(summary=summary).order_by("created_at", "pk"):
+        found[link.partner] = link
+    return found
+
+
+def _check_partner(partner: str) -> None:
+    if partner not in ("a", "b"):
+        raise ValidationError({"partner": "Choose partner a or b."})
+
+
+@transaction.atomic
+def summary_link_revoke(
+    *, summary: SharedSummary, partner: str, by: Membership, request: HttpRequest | None = None
+) -> None:
+    """Stops one partner's link at once (a link that reached the wrong person, a lost phone);
+    the other partner's link keeps working."""
+    _check_partner(partner)
+    revoked = SummaryLink.objects.filter(
+        summary=summary, partner=partner, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if revoked:
+        audit.record(
+            request,
+            AuditEvent.Action.CHANGE,
+            practice=summary.practice,
+            obj=summary,
+            detail=f"shared summary link of partner {partner} revoked",
+            actor=by.user,
+        )
+
+
+@transaction.atomic
+def summary_link_reissue(
+    *, summary: SharedSummary, partner: str, by: Membership, request: HttpRequest | None = None
+) -> str | None:
+    """A fresh link for one partner of a released summary (earlier ones stop): emailed when an
+    address is on file, else returned to be shown this once."""
+    _check_partner(partner)
+    if not summary.is_released:
+        raise ValidationError({"summary": "Release the summary before sending links."})
+    if has_open_flag(summary.assignment):
+        raise ValidationError({"safety": SAFETY_BLOCK})
+    SummaryLink.objects.filter(summary=summary, partner=partner, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    link, token = _mint_link(summary, partner)
+    audit.record(
+        request,
+        AuditEvent.Action.CHANGE,
+        practice=summary.practice,
+        obj=summary,
+        detail=f"shared summary link of partner {partner} reissued",
+        actor=by.user,
+    )
+    if link.client.email:
+        transaction.on_commit(functools.partial(_send, link, token))
+        return None
+    return summary_url(token)
 
 
 def _clean_reason(reason: str) -> str:

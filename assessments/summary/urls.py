@@ -19,6 +19,16 @@ counsellor_patterns: list[URLPattern | URLResolver] = [
         views.summary_withdraw,
         name="shared-summary-withdraw",
     ),
+    path(
+        "assignments/<uuid:assignment_id>/summary/links/<str:partner>/revoke/",
+        views.summary_link_revoke,
+        name="shared-summary-link-revoke",
+    ),
+    path(
+        "assignments/<uuid:assignment_id>/summary/links/<str:partner>/reissue/",
+        views.summary_link_reissue,
+        name="shared-summary-link-reissue",
+    ),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_scopes import scope
 
 from assessments.assignments import selectors
-from assessments.models import Assignment, SummaryLink
+from assessments.models import Assignment, SharedSummary, SummaryLink
 from assessments.respond.views import GUESS_LIMIT, _count_guess, _guess_key, _no_referrer
 from assessments.summary import services
 from clients.respondent import READER_KEY
@@ -81,6 +81,7 @@ def _page(
         for section in preview.sections
     ]
     couple = assignment.couple
+    found = services.latest_links(preview.summary)
     context: dict[str, Any] = {
         "assignment": assignment,
         "couple": couple,
@@ -92,12 +93,19 @@ def _page(
         "general_errors": [
             message
             for key, found in (errors or {}).items()
-            if key in ("summary", "safety", "reason", "__all__")
+            if key in ("summary", "safety", "reason", "partner", "__all__")
             for message in found
         ],
         "links": [
             (couple.partner_a.display_name if side == "a" else couple.partner_b.display_name, url)
             for side, url in sorted((links or {}).items())
+        ],
+        "partner_links": [
+            (side, name, found.get(side))
+            for side, name in (
+                ("a", couple.partner_a.display_name),
+                ("b", couple.partner_b.display_name),
+            )
         ],
         "max_text": services.MAX_SECTION_TEXT,
         "max_reason": services.MAX_REASON_LENGTH,
@@ -180,6 +188,54 @@ def summary_withdraw(
     except ValidationError as error:
         return _page(request, assignment, errors=_error_map(error), status=400)
     messages.success(request, "Summary withdrawn. The couple's links no longer work.")
+    return _back(request, assignment)
+
+
+def _released_summary_or_error(assignment: Assignment) -> SharedSummary:
+    found = services.summary_of(assignment)
+    if found is None or not found.is_released:
+        raise ValidationError({"summary": "Release the summary before managing its links."})
+    return found
+
+
+@member_required
+@require_POST
+def summary_link_revoke(
+    request: PracticeRequest, practice_slug: str, assignment_id: str, partner: str
+) -> HttpResponse:
+    assignment = _assignment(request, assignment_id)
+    try:
+        services.summary_link_revoke(
+            summary=_released_summary_or_error(assignment),
+            partner=partner,
+            by=request.membership,
+            request=request,
+        )
+    except ValidationError as error:
+        return _page(request, assignment, errors=_error_map(error), status=400)
+    messages.success(request, "Link revoked. It no longer opens the summary.")
+    return _back(request, assignment)
+
+
+@member_required
+@require_POST
+def summary_link_reissue(
+    request: PracticeRequest, practice_slug: str, assignment_id: str, partner: str
+) -> HttpResponse:
+    assignment = _assignment(request, assignment_id)
+    try:
+        url = services.summary_link_reissue(
+            summary=_released_summary_or_error(assignment),
+            partner=partner,
+            by=request.membership,
+            request=request,
+        )
+    except ValidationError as error:
+        return _page(request, assignment, errors=_error_map(error), status=400)
+    if url is not None:
+        messages.success(request, "New link ready. Copy it below; it is shown this once.")
+        return _page(request, assignment, links={partner: url})
+    messages.success(request, "A new link has been emailed. The earlier link no longer works.")
     return _back(request, assignment)
 
 

@@ -534,3 +534,51 @@ def test_a_flag_on_another_assessment_of_the_couple_withdraws_and_blocks(
     with scope(practice=flagged.practice):
         comparisons.safety_clear(comparison=flagged, by=counsellor_membership)
     assert release(as_counsellor, new).status_code == 302
+
+
+def test_one_partners_link_is_revoked_or_reissued_alone(
+    as_counsellor: Client, compared_mixed: tuple[NewAssignment, Comparison]
+) -> None:
+    new, _ = compared_mixed
+    couple = new.assignment.couple
+    with scope(practice=couple.practice):
+        couple.partner_b.email = ""
+        couple.partner_b.save()
+    mail.outbox.clear()
+    released = release(as_counsellor, new)
+    a_reader = reader(link_from_mail(0))
+    b_link = re.findall(r"/s/[A-Za-z0-9_-]+", released.content.decode())[0]
+    b_reader = reader(b_link)
+
+    def link_url(action: str, partner: str) -> str:
+        return reverse(
+            f"shared-summary-link-{action}",
+            kwargs={
+                "practice_slug": couple.practice.slug,
+                "assignment_id": new.assignment.public_id,
+                "partner": partner,
+            },
+        )
+
+    assert as_counsellor.post(link_url("revoke", "b")).status_code == 302
+    assert b_reader.get(reverse("summary-read")).status_code == 410
+    assert a_reader.get(reverse("summary-read")).status_code == 200
+    page = as_counsellor.get(summary_url("shared-summary", new)).content.decode()
+    assert "Revoked" in page
+
+    reissued = as_counsellor.post(link_url("reissue", "b"))
+    assert reissued.status_code == 200
+    fresh = re.findall(r"/s/[A-Za-z0-9_-]+", reissued.content.decode())
+    assert len(fresh) == 1
+    assert reader(fresh[0]).get(reverse("summary-read")).status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert as_counsellor.post(link_url("reissue", "a")).status_code == 302
+    assert a_reader.get(reverse("summary-read")).status_code == 410  # replaced
+    assert reader(link_from_mail(-1)).get(reverse("summary-read")).status_code == 200
+    assert as_counsellor.post(link_url("revoke", "c")).status_code == 400
+    as_counsellor.post(summary_url("shared-summary-withdraw", new))
+    assert as_counsellor.post(link_url("reissue", "a")).status_code == 400
+    with scope(practice=couple.practice):
+        details = set(AuditEvent.objects.values_list("detail", flat=True))
+    assert "shared summary link of partner b revoked" in details
+    assert "shared summary link of partner a reissued" in details

@@ -68,6 +68,8 @@ SET_ASIDE: dict[str, str] = {
     "two-factor-disable": "a POST that redirects to the account page (checked)",
     "shared-summary-release": "a POST that redirects to the summary page (checked)",
     "shared-summary-withdraw": "a POST that redirects to the summary page (checked)",
+    "shared-summary-link-revoke": "a POST that redirects to the summary page (checked)",
+    "shared-summary-link-reissue": "a POST that shows the summary page with the link (checked)",
     "summary-open": "exchanges the link for a reader session and redirects to the summary",
     "summary-read-pdf": "a PDF, rendered from the summary page's own HTML (checked)",
 }
