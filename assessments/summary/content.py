@@ -13,6 +13,10 @@ The rule (product.md, "Couple's shared summary"):
   read the same for any answer pattern of either partner that leaves those area facts unchanged.
 * Areas scored as "insufficient answers" are left out altogether: whether an area is scored
   depends on how many items *each* partner answered, which would otherwise show through.
+* An area with fewer than `scoring.MIN_ITEMS_FOR_PARTNER_NUMBERS` shared wellbeing items (the
+  caller names them in `few_items`) is never a strength, and if it is to be worked on its words
+  say nothing about it: "both on the healthy side" over one or two items would be those
+  answers (the engine's rationales follow the same rule).
 * **Strengths** (first): scored areas in the balanced band (index below the watch threshold)
   whose PCA is at least `STRENGTH_PCA_MIN`, i.e. both partners answered most of the area's
   wellbeing items on the healthy side, in instrument order.
@@ -106,7 +110,9 @@ def _strength_text(area: scoring.AreaResult) -> str:
     return STRENGTH_SHARED_TEXT if area.direction == "equal" else STRENGTH_TEXT
 
 
-def _work_on_text(area: scoring.AreaResult) -> str:
+def _work_on_text(area: scoring.AreaResult, few_items: frozenset[str]) -> str:
+    if area.slug in few_items:
+        return WORK_ON_TEXT
     if area.perception_gap is not None and area.perception_gap >= NOTABLE_GAP:
         return WORK_ON_GAP_TEXT
     if area.consensual is not None and abs(area.consensual) >= NOTABLE_SAY:
@@ -118,11 +124,17 @@ def _index(area: scoring.AreaResult) -> int:
     return area.index if area.index is not None else -1
 
 
+def _strength(area: scoring.AreaResult, few_items: frozenset[str]) -> bool:
+    return area.slug not in few_items and is_strength(area)
+
+
 def work_on_areas(
-    areas: Sequence[scoring.AreaResult], chosen: Sequence[ChosenTopic]
+    areas: Sequence[scoring.AreaResult],
+    chosen: Sequence[ChosenTopic],
+    few_items: frozenset[str] = frozenset(),
 ) -> list[scoring.AreaResult]:
     order = {area.slug: position for position, area in enumerate(areas)}
-    candidates = [area for area in areas if area.scored and not is_strength(area)]
+    candidates = [area for area in areas if area.scored and not _strength(area, few_items)]
     covered = {slug for topic in chosen for slug in topic.areas}
     # Highest index first; ties in instrument order, so the same input always reads the same.
     ranked = sorted(candidates, key=lambda area: (-_index(area), order[area.slug]))
@@ -136,7 +148,9 @@ def work_on_areas(
 
 
 def summary_sections(
-    areas: Sequence[scoring.AreaResult], chosen: Sequence[ChosenTopic]
+    areas: Sequence[scoring.AreaResult],
+    chosen: Sequence[ChosenTopic],
+    few_items: frozenset[str] = frozenset(),
 ) -> list[Section]:
     """The summary's sections: an introduction, the strengths, then the areas to work on."""
     chosen = [topic for topic in chosen if topic.slug != scoring.SAFETY_TOPIC_SLUG]
@@ -144,7 +158,7 @@ def summary_sections(
         Section(key=INTRO, kind=INTRO, area="", heading="About this summary", text=INTRO_TEXT)
     ]
     for area in areas:
-        if is_strength(area):
+        if _strength(area, few_items):
             sections.append(
                 Section(
                     key=f"{STRENGTH}:{area.slug}",
@@ -155,7 +169,7 @@ def summary_sections(
                 )
             )
     shown: set[str] = set()
-    for area in work_on_areas(areas, chosen):
+    for area in work_on_areas(areas, chosen, few_items):
         topics = []
         for topic in chosen:
             if area.slug in topic.areas and topic.slug not in shown:
@@ -167,7 +181,7 @@ def summary_sections(
                 kind=WORK_ON,
                 area=area.slug,
                 heading=area.title,
-                text=_work_on_text(area),
+                text=_work_on_text(area, few_items),
                 topics=tuple(topics),
             )
         )

@@ -89,6 +89,17 @@ def shared_only(instrument: scoring.InstrumentDef) -> scoring.InstrumentDef:
     )
 
 
+def few_shared_items(instrument: scoring.InstrumentDef) -> frozenset[str]:
+    """The areas with too few shared wellbeing items to be described (see `content`)."""
+    shared = shared_only(instrument)
+    return frozenset(
+        area.slug
+        for area in shared.areas
+        if sum(1 for item in shared.items_of(area.slug) if item.scores_wellbeing)
+        < scoring.MIN_ITEMS_FOR_PARTNER_NUMBERS
+    )
+
+
 def shared_area_results(comparison: Comparison) -> tuple[scoring.AreaResult, ...]:
     """The comparison's area results re-computed from the shared items alone."""
     instrument = shared_only(comparison.assignment.instrument_version.as_definition())
@@ -150,7 +161,11 @@ class Preview:
 def fresh_sections(
     assignment: Assignment, comparison: Comparison, edits: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    built = content.summary_sections(shared_area_results(comparison), chosen_topics(assignment))
+    built = content.summary_sections(
+        shared_area_results(comparison),
+        chosen_topics(assignment),
+        few_shared_items(assignment.instrument_version.as_definition()),
+    )
     return _with_edits(built, edits)
 
 

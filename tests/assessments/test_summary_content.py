@@ -146,3 +146,13 @@ def test_one_partners_own_numbers_change_nothing() -> None:
     ]
 
     assert summary_sections(changed, chosen) == summary_sections(areas, chosen)
+
+
+def test_an_area_with_too_few_shared_items_is_never_described() -> None:
+    areas = [area("a", 3), area("b", 50, pca=0.0, gap=0.5)]
+    few = frozenset({"a", "b"})
+
+    sections = summary_sections(areas, [topic("t", "a", "b")], few)
+
+    assert kinds(sections) == [("intro", ""), ("work_on", "b"), ("work_on", "a")]
+    assert {s.text for s in sections[1:]} == {content.WORK_ON_TEXT}
