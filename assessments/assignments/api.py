@@ -28,7 +28,9 @@ from assessments.summary.serializers import (
     summary_state,
 )
 from clients.selectors import invitations_visible_to
+from practice import audit
 from practice.api.base import PracticeViewSet, query_choice, query_uuid, uuid_parameter
+from practice.models import AuditEvent
 
 
 class AssignmentViewSet(PracticeViewSet):
@@ -147,7 +149,16 @@ class AssignmentViewSet(PracticeViewSet):
     )
     @action(detail=True, methods=["get"], url_path="summary")
     def summary(self, request: Request, practice_slug: str, public_id: str) -> Response:
-        return Response(self._state(self._counselled(public_id)))
+        assignment = self._counselled(public_id)
+        audit.record(
+            request._request,
+            AuditEvent.Action.VIEW,
+            practice=self.practice,
+            obj=assignment,
+            detail="API shared summary",
+            actor=self.membership.user,
+        )
+        return Response(self._state(assignment))
 
     @extend_schema(
         operation_id="assignments_summary_release",

@@ -44,6 +44,8 @@ def test_state_shows_exactly_the_sections_before_release(
     assert body["sections"][0]["key"] == "intro"
     assert {s["kind"] for s in body["sections"]} <= {"intro", "strength", "work_on"}
     assert all(set(s) >= {"text", "generated", "edited", "topics"} for s in body["sections"])
+    with scope(practice=practice):
+        assert AuditEvent.objects.filter(detail="API shared summary", action="view").exists()
 
 
 def test_release_then_withdraw(
