@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -184,6 +186,12 @@ def summary_preview(assignment: Assignment) -> Preview:
     )
 
 
+def fingerprint(sections: list[dict[str, Any]]) -> str:
+    """A digest of the sections: the release form carries the previewed one, so nothing the
+    counsellor has not seen is released (a new result or agenda change in between)."""
+    return hashlib.sha256(json.dumps(sections, sort_keys=True).encode()).hexdigest()
+
+
 def shown_text(section: Mapping[str, Any]) -> str:
     return str(section.get("text") or section.get("generated") or "")
 
@@ -293,11 +301,16 @@ class Release:
 
 @transaction.atomic
 def summary_release(
-    *, assignment: Assignment, by: Membership, request: HttpRequest | None = None
+    *,
+    assignment: Assignment,
+    by: Membership,
+    request: HttpRequest | None = None,
+    previewed: str | None = None,
 ) -> Release:
     """Releases the summary as previewed: fresh links for both partners (earlier ones stop),
     emailed where an address is on file. Refused while any safety flag of the couple is
-    open."""
+    open, and when `previewed` (the fingerprint of the preview the counsellor read) no longer
+    matches."""
     comparison = latest_done_comparison(assignment)
     if comparison is None:
         raise ValidationError({"summary": "There is no finished comparison to summarise yet."})
@@ -306,8 +319,16 @@ def summary_release(
     summary = _locked_summary(assignment, comparison)
     if summary.is_released:
         raise ValidationError({"summary": "The summary is already released."})
+    sections = fresh_sections(assignment, comparison, _edits(summary))
+    if previewed is not None and previewed != fingerprint(sections):
+        raise ValidationError(
+            {
+                "summary": "The summary changed since this preview (a new result or a changed"
+                " agenda). Read the preview again, then release."
+            }
+        )
     summary.comparison = comparison
-    summary.sections = fresh_sections(assignment, comparison, _edits(summary))
+    summary.sections = sections
     summary.status = SharedSummary.Status.RELEASED
     summary.released_by = by
     summary.released_at = timezone.now()

@@ -107,6 +107,7 @@ def _page(
                 ("b", couple.partner_b.display_name),
             )
         ],
+        "preview_fingerprint": services.fingerprint(preview.sections),
         "max_text": services.MAX_SECTION_TEXT,
         "max_reason": services.MAX_REASON_LENGTH,
     }
@@ -153,7 +154,10 @@ def summary_release(
     assignment = _assignment(request, assignment_id)
     try:
         release = services.summary_release(
-            assignment=assignment, by=request.membership, request=request
+            assignment=assignment,
+            by=request.membership,
+            request=request,
+            previewed=request.POST.get("preview", ""),
         )
     except ValidationError as error:
         return _page(request, assignment, errors=_error_map(error), status=400)

@@ -99,10 +99,18 @@ def link_from_mail(index: int = -1) -> str:
     return "/s/" + found.group(0).split("/s/", 1)[1]
 
 
+def previewed(web: Client, new: NewAssignment) -> str:
+    """The fingerprint the preview page's release form carries, as a browser would send it."""
+    page = web.get(summary_url("shared-summary", new)).content.decode()
+    found = re.search(r'name="preview" value="([0-9a-f]+)"', page)
+    return found.group(1) if found else ""
+
+
 def release(web: Client, new: NewAssignment) -> Any:
+    form = {"preview": previewed(web, new)}
     # The emails leave once the release commits.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return web.post(summary_url("shared-summary-release", new))
+        return web.post(summary_url("shared-summary-release", new), form)
 
 
 def reader(link: str) -> Client:
@@ -582,3 +590,24 @@ def test_one_partners_link_is_revoked_or_reissued_alone(
         details = set(AuditEvent.objects.values_list("detail", flat=True))
     assert "shared summary link of partner b revoked" in details
     assert "shared summary link of partner a reissued" in details
+
+
+def test_release_refuses_what_the_counsellor_has_not_previewed(
+    as_counsellor: Client,
+    compared_mixed: tuple[NewAssignment, Comparison],
+    counsellor_membership: Membership,
+) -> None:
+    new, comparison = compared_mixed
+    seen = previewed(as_counsellor, new)
+    with scope(practice=comparison.practice):
+        agenda = agendas.agenda_of(new.assignment)
+        assert agenda is not None
+        agendas.agenda_add_topics(
+            agenda=agenda, comparison=comparison, topic_slugs=["shared-decision-making"]
+        )
+
+    stale = as_counsellor.post(summary_url("shared-summary-release", new), {"preview": seen})
+
+    assert stale.status_code == 400
+    assert "changed since this preview" in stale.content.decode()
+    assert release(as_counsellor, new).status_code == 302
