@@ -23,6 +23,7 @@ from assessments.models import Comparison, Response, SharedSummary, SummaryLink
 from assessments.reports import agenda as agendas
 from assessments.summary import services as summaries
 from clients.models import Couple
+from clients.privacy.erasure import client_erase
 from practice.models import AuditEvent, Membership, Practice
 from tests.factories import CoupleFactory
 from tests.support.answering import Answerer, both_equally, submit
@@ -611,3 +612,21 @@ def test_release_refuses_what_the_counsellor_has_not_previewed(
     assert stale.status_code == 400
     assert "changed since this preview" in stale.content.decode()
     assert release(as_counsellor, new).status_code == 302
+
+
+def test_erasing_a_partner_takes_the_summary_and_its_links_with_their_answers(
+    as_counsellor: Client,
+    compared_mixed: tuple[NewAssignment, Comparison],
+    counsellor_membership: Membership,
+) -> None:
+    new, _ = compared_mixed
+    mail.outbox.clear()
+    release(as_counsellor, new)
+    web = reader(link_from_mail(0))
+    couple = new.assignment.couple
+
+    with scope(practice=couple.practice):
+        client_erase(client=couple.partner_b, by=counsellor_membership)
+        assert not SharedSummary.objects.exists()
+        assert not SummaryLink.objects.exists()
+    assert web.get(reverse("summary-read")).status_code == 403
