@@ -2,7 +2,8 @@
 the worker has run: a couple assessed three times (a trend with a reliable change) and a screener
 with a caution flag; and a couple in safety review, whose urgent flag from a month ago is still
 open (an earlier caution flag was followed by check-ins) while their latest result reads as
-balanced."""
+balanced; and a couple after their feedback session, with a session agenda and a released
+shared summary."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from django.utils import timezone
 from assessments.assignments import services as assignments_services
 from assessments.comparisons import services as comparisons
 from assessments.models import Assignment, Comparison, InstrumentVersion
+from assessments.reports import agenda as agendas
 from assessments.respond import services as respond_services
+from assessments.summary import services as summaries
 from clients import services as client_services
 from clients.models import Couple, Invitation
 from clients.services import PartnerDetails
@@ -47,6 +50,15 @@ REVIEW_HISTORY = (
     ("signs-of-imbalance", 35, 4, None),  # "often": an urgent flag, still open
     ("balance-of-power-inventory", 10, 1, None),  # no safety item endorsed; balanced on its own
 )
+
+# A couple after their feedback session: the inventory, a session agenda and a released summary.
+SUMMARY_PARTNERS = (
+    PartnerDetails("Hana Kowalski", "hana.kowalski@clients.example", "she/her"),
+    PartnerDetails("Luis Moreno", "luis.moreno@clients.example", "he/him"),
+)
+SUMMARY_DAYS_AGO = 21
+# Where Hana (A) holds most of the say and Luis is less content; healthy everywhere else.
+SUMMARY_STRUGGLES = ("finances", "communication")
 
 
 def _answer(item: dict[str, Any], side: str, strength: float, safety: bool, rng: Any) -> int:
@@ -121,6 +133,32 @@ def _new_couple(
     )
 
 
+def _summary_answer(item: dict[str, Any], side: str) -> int:
+    if item["sensitivity"] == "safety":
+        return 1
+    struggling = item["area"] in SUMMARY_STRUGGLES
+    if item["kind"] == "share":
+        return (1 if side == "a" else 5) if struggling else 3
+    if struggling and side == "b":
+        return 4 if item["reverse"] else 2
+    return 1 if item["reverse"] else 5
+
+
+def _released_summary(comparison: Comparison, counsellor: Membership) -> None:
+    """The session agenda (the top two suggested topics) and the couple's shared summary,
+    released after the feedback session (its emails go out as for any release)."""
+    comparison.refresh_from_db()
+    result = comparison.as_result()
+    assert result is not None
+    agenda = agendas.agenda_for_assignment(assignment=comparison.assignment, created_by=counsellor)
+    agendas.agenda_add_topics(
+        agenda=agenda,
+        comparison=comparison,
+        topic_slugs=[topic.slug for topic in result.topics[:2]],
+    )
+    summaries.summary_release(assignment=comparison.assignment, by=counsellor)
+
+
 def add_demo_reports(practice: Practice, users: dict[str, User]) -> None:
     counsellor = Membership.objects.get(practice=practice, user=users["counsellor"])
     couple = _new_couple(practice, counsellor, PARTNERS)
@@ -148,6 +186,12 @@ def add_demo_reports(practice: Practice, users: dict[str, User]) -> None:
                 comparisons.safety_clear(comparison=comparison, by=counsellor)
                 cleared = timezone.now() - timedelta(days=days_ago - cleared_after)
                 Comparison.objects.filter(pk=comparison.pk).update(safety_cleared_at=cleared)
+    couple = _new_couple(practice, counsellor, SUMMARY_PARTNERS)
+    if couple is not None:
+        comparison = _compared(
+            couple, counsellor, "balance-of-power-inventory", SUMMARY_DAYS_AGO, _summary_answer
+        )
+        _released_summary(comparison, counsellor)
 
 
 DEMO_EXTENSIONS.append(add_demo_reports)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django_scopes import ScopedManager
 
 from assessments.engine import scoring
@@ -462,3 +463,87 @@ class ReportFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.comparison_id}"
+
+
+class SharedSummary(models.Model):
+    """The couple's own strengths-first summary of one assignment (product.md, "Couple's shared
+    summary"). `sections` holds what the couple reads: area-level sentences built from shared
+    items only (see `assessments.summary.content`), each with the counsellor's edited wording
+    when they changed it. Only a released summary is reachable through a partner's link."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RELEASED = "released", "Released"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="shared_summaries"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="shared_summaries"
+    )
+    # The comparison the sections were built from; a summary never outlives its comparison.
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="+")
+    sections = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    released_by = models.ForeignKey(
+        "practice.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], name="one_shared_summary_per_assignment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Shared summary of {self.assignment_id} ({self.status})"
+
+    @property
+    def is_released(self) -> bool:
+        return self.status == self.Status.RELEASED
+
+
+class SummaryLink(models.Model):
+    """A partner's private link to a released summary: the token rules of invitations (only a
+    SHA-256 hash stored, an expiry, revocable). Each release mints fresh links."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    summary = models.ForeignKey(SharedSummary, on_delete=models.CASCADE, related_name="links")
+    partner = models.CharField(max_length=1, choices=[("a", "Partner A"), ("b", "Partner B")])
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        ordering = ["summary_id", "partner", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Summary link {self.public_id} ({self.partner})"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.state == "active"

@@ -26,6 +26,8 @@ from clients.models import Invitation
 from practice.models import Practice
 
 SESSION_KEY = "respondent"
+# A partner reading the couple's shared summary through its private link (no respondent session).
+READER_KEY = "summary_reader"
 
 # Why a respondent request found no usable invitation (the link-problem page words each one).
 MISSING = "missing"  # no respondent session in this browser (or the invitation is gone)

@@ -90,6 +90,7 @@ urlpatterns = [
     path("account/", include(account_patterns)),
     path("p/<slug:practice_slug>/", include(practice_patterns)),
     path("", include("assessments.respond.urls")),
+    path("", include("assessments.summary.urls")),
     path("api/v1/", include("practice.api.urls")),
     path("admin/", admin.site.urls),
 ]

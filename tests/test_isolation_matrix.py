@@ -23,8 +23,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
-from assessments.models import Comparison, SessionAgenda
+from assessments.models import Comparison, SessionAgenda, SharedSummary
 from assessments.reports import agenda as agendas
+from assessments.summary import services as summaries
 from clients import services as client_services
 from clients.models import Couple, Invitation
 from practice.api.auth import token_create
@@ -52,7 +53,8 @@ ROUTES: dict[str, str] = {
             "respond-quick-exit", "neutral-page",
             "respond-api-form", "respond-api-answers", "respond-api-submit", "api-schema",
             "api-docs", "api-token-create", "api-tokens-list", "api-instruments-list",
-            "api-instruments-detail", "api-practices", "api-not-found",
+            "api-instruments-detail", "api-practices", "api-not-found", "summary-open",
+            "summary-read", "summary-read-pdf",
         ],
         "tenant": [
             "practice-home", "practice-members", "practice-settings", "practice-audit",
@@ -75,7 +77,10 @@ ROUTES: dict[str, str] = {
             "api-assignments-detail", "api-invitations-detail", "api-invitations-reissue",
             "api-invitations-resend", "api-invitations-revoke", "api-comparisons-detail",
             "api-comparisons-retry", "api-comparisons-trend", "api-agendas-detail",
-            "api-agendas-move",
+            "api-agendas-move", "shared-summary", "shared-summary-release",
+            "shared-summary-withdraw", "api-assignments-summary",
+            "api-assignments-summary-release", "api-assignments-summary-withdraw",
+            "shared-summary-link-revoke", "shared-summary-link-reissue",
         ],
     }.items()
     for name in names
@@ -155,6 +160,13 @@ class World:
             self.agenda: SessionAgenda = SessionAgenda.objects.get(pk=agenda.pk)
             self.item = self.agenda.items.get()
             self.invitation = Invitation.objects.filter(assignment=new.assignment).first()
+            # A released summary whose words carry the canary.
+            summaries.summary_edit(
+                assignment=new.assignment, texts={"intro": f"{CANARY} summary"}, by=outsider
+            )
+            self.summary_links = summaries.summary_release(
+                assignment=new.assignment, by=outsider
+            ).links
         token, _ = token_create(user=outsider.user, name=f"{CANARY} token")
         self.token: ApiToken = token
         self.couple: Couple = target
@@ -292,3 +304,82 @@ def test_no_actor_of_practice_1_reaches_practice_2_or_partner_b(
         if CANARY in f"{message.subject}{message.body}{message.to}":
             failures.append(f"an email carried practice 2's data: {message.subject}")
     assert failures == [], "\n".join(failures)
+
+
+def released_summary(couple: Couple, by: Membership, words: str) -> dict[str, str]:
+    """A released summary of the couple with `words` in it; the partners' links (no email)."""
+    with scope(practice=couple.practice):
+        for client in (couple.partner_a, couple.partner_b):
+            client.email = ""
+            client.save()
+    new = assign(couple, "balance-of-power-inventory", by)
+    compared(new)
+    with scope(practice=couple.practice):
+        summaries.summary_edit(assignment=new.assignment, texts={"intro": words}, by=by)
+        return summaries.summary_release(assignment=new.assignment, by=by).links
+
+
+def summary_reader(link: str) -> Client:
+    web = Client()
+    assert web.get(link.split("8000", 1)[-1]).status_code == 302
+    return web
+
+
+def test_summary_links_read_only_their_own_couples_released_summary(
+    practice: Practice,
+    other_practice: Practice,
+    counsellor_membership: Membership,
+    outsider_membership: Membership,
+    library: None,
+) -> None:
+    """The partner's summary pages carry no id: the reader session says which summary. Another
+    practice's summary, the other couple's, a revoked link and a withdrawn summary all stay out
+    of reach."""
+    own = CoupleFactory.create(practice=practice, counsellors=[counsellor_membership])
+    other_couple = CoupleFactory.create(practice=practice, counsellors=[counsellor_membership])
+    foreign = CoupleFactory.create(practice=other_practice, counsellors=[outsider_membership])
+    own_links = released_summary(own, counsellor_membership, "Words for the own couple")
+    other_links = released_summary(other_couple, counsellor_membership, PARTNER_B_CANARY)
+    foreign_links = released_summary(foreign, outsider_membership, CANARY)
+    read = reverse("summary-read")
+
+    mine = summary_reader(own_links["a"])
+    page = mine.get(read)
+    assert page.status_code == 200
+    assert "Words for the own couple" in page.content.decode()
+    assert canaries_in(page) == []
+    assert canaries_in(mine.get(reverse("summary-read-pdf"))) == []
+    # The other couple's and another practice's links read their own summary only.
+    assert canaries_in(summary_reader(other_links["b"]).get(read)) == [PARTNER_B_CANARY]
+    assert canaries_in(summary_reader(foreign_links["a"]).get(read)) == [CANARY]
+    # A questionnaire session or a staff login is no reader session.
+    respondent = respondent_session(own)
+    for web in (respondent, Client()):
+        refused = web.get(read)
+        assert refused.status_code == 403
+        assert canaries_in(refused) == []
+
+    # Re-released: the earlier link is revoked and its session ends.
+    with scope(practice=practice):
+        summary = SharedSummary.objects.get(assignment__couple=own)
+        summaries.summary_withdraw(summary=summary, by=counsellor_membership)
+        assert mine.get(read).status_code == 410
+        fresh = summaries.summary_release(
+            assignment=summary.assignment, by=counsellor_membership
+        ).links
+    assert Client().get(own_links["a"].split("8000", 1)[-1]).status_code == 410
+    again = summary_reader(fresh["a"])
+    assert again.get(read).status_code == 200
+    # Withdrawn: every page of the summary answers 410 without a word of it.
+    with scope(practice=practice):
+        summaries.summary_withdraw(summary=summary, by=counsellor_membership)
+    for path in (read, reverse("summary-read-pdf")):
+        gone = summary_reader_or_none(fresh["a"]), again.get(path)
+        assert gone[0] is None
+        assert gone[1].status_code in (403, 410)
+        assert "Words for the own couple" not in gone[1].content.decode()
+
+
+def summary_reader_or_none(link: str) -> Client | None:
+    web = Client()
+    return web if web.get(link.split("8000", 1)[-1]).status_code == 302 else None

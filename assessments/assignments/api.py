@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,8 +20,17 @@ from assessments.assignments.serializers import (
     NewInvitationSerializer,
 )
 from assessments.models import Assignment
+from assessments.summary import services as summaries
+from assessments.summary.serializers import (
+    SummaryReleasedSerializer,
+    SummaryStateSerializer,
+    SummaryWithdrawSerializer,
+    summary_state,
+)
 from clients.selectors import invitations_visible_to
+from practice import audit
 from practice.api.base import PracticeViewSet, query_choice, query_uuid, uuid_parameter
+from practice.models import AuditEvent
 
 
 class AssignmentViewSet(PracticeViewSet):
@@ -117,3 +128,76 @@ class AssignmentViewSet(PracticeViewSet):
             "status_url": self._detail_url(assignment),
         }
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    # The couple's shared summary (the couple's own counsellors only: 404 for anyone else).
+
+    def _counselled(self, public_id: str) -> Assignment:
+        return selectors.assignment_for_counsellor(
+            practice=self.practice, member=self.membership, public_id=public_id
+        )
+
+    def _state(self, assignment: Assignment) -> dict[str, Any]:
+        return dict(
+            SummaryStateSerializer(summary_state(summaries.summary_preview(assignment))).data
+        )
+
+    @extend_schema(
+        operation_id="assignments_summary",
+        tags=["shared summary"],
+        summary="The couple's shared summary: its state and exactly what each partner reads",
+        responses={200: SummaryStateSerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="summary")
+    def summary(self, request: Request, practice_slug: str, public_id: str) -> Response:
+        assignment = self._counselled(public_id)
+        audit.record(
+            request._request,
+            AuditEvent.Action.VIEW,
+            practice=self.practice,
+            obj=assignment,
+            detail="API shared summary",
+            actor=self.membership.user,
+        )
+        return Response(self._state(assignment))
+
+    @extend_schema(
+        operation_id="assignments_summary_release",
+        tags=["shared summary"],
+        summary="Release the shared summary to both partners (fresh private links)",
+        description="Refused (400, field `safety`) while a safety flag of the couple is "
+        "open. Partners with an email are emailed their link; the others' links are in the "
+        "answer, shown this once.",
+        request=None,
+        responses={200: SummaryReleasedSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="summary/release", url_name="summary-release")
+    def summary_release(self, request: Request, practice_slug: str, public_id: str) -> Response:
+        assignment = self._counselled(public_id)
+        release = summaries.summary_release(
+            assignment=assignment, by=self.membership, request=request._request
+        )
+        links = {side: release.links.get(side) for side in ("a", "b")}
+        return Response({"summary": self._state(assignment), "links": links})
+
+    @extend_schema(
+        operation_id="assignments_summary_withdraw",
+        tags=["shared summary"],
+        summary="Withdraw the released summary: the partners' links stop working at once",
+        request=SummaryWithdrawSerializer,
+        responses={200: SummaryStateSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="summary/withdraw", url_name="summary-withdraw")
+    def summary_withdraw(self, request: Request, practice_slug: str, public_id: str) -> Response:
+        assignment = self._counselled(public_id)
+        incoming = SummaryWithdrawSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        found = summaries.summary_of(assignment)
+        if found is None:
+            raise DjangoValidationError({"summary": "Only a released summary can be withdrawn."})
+        summaries.summary_withdraw(
+            summary=found,
+            reason=incoming.validated_data.get("reason", ""),
+            by=self.membership,
+            request=request._request,
+        )
+        return Response(self._state(assignment))

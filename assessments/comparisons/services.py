@@ -38,6 +38,7 @@ from assessments.models import (
     Response,
     Topic,
 )
+from assessments.summary import services as summaries
 from practice.models import Membership, Practice
 from practice.tenancy import enqueue_on_commit
 
@@ -287,6 +288,9 @@ def comparison_compute(*, comparison_id: int) -> bool:
             finished_at=timezone.now(),
         )
     )
+    if stored and columns.get("safety_level"):
+        # A flag raised now hides any summary already shared with the couple.
+        summaries.withdraw_flagged([comparison_id])
     return bool(stored)
 
 
@@ -488,6 +492,7 @@ def rescore_write(*, practice: Practice, batch: RescoredBatch) -> None:
     for comparison in batch.rows:
         comparison.finished_at = now
     _save_columns(batch.rows, _RESCORE_FIELDS)
+    summaries.withdraw_flagged([c.pk for c in batch.rows if c.safety_level])
 
 
 def rescore(

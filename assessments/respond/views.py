@@ -23,7 +23,14 @@ from assessments.respond.privacy import answer_hidden, answer_shown, is_private
 from assessments.respond.selectors import Section, form_sections
 from clients import services as client_services
 from clients.models import Invitation
-from clients.respondent import SESSION_KEY, bind, link_problem, respondent_required, unbind
+from clients.respondent import (
+    READER_KEY,
+    SESSION_KEY,
+    bind,
+    link_problem,
+    respondent_required,
+    unbind,
+)
 from clients.selectors import invitation_by_token
 from practice.audit import audited
 from practice.client_address import client_address
@@ -352,7 +359,9 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     `location.replace()` with it (which keeps the form out of the back button's reach). Only a
     respondent session is ended: a staff login in the same browser is left alone, so another
     site linking here can at worst end a respondent session, which the link opens again."""
-    if SESSION_KEY in request.session and not request.user.is_authenticated:
+    if (
+        SESSION_KEY in request.session or READER_KEY in request.session
+    ) and not request.user.is_authenticated:
         unbind(request)
     response = redirect("neutral-page")
     # Nothing of the form may be kept by the browser for the back button to show.

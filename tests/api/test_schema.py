@@ -59,6 +59,10 @@ ASSIGNMENT_ROLES = [
     f"{ASSIGNMENTS}::test_member_of_another_practice_gets_404_on_assignments",
     f"{ASSIGNMENTS}::test_anonymous_caller_gets_401_on_assignments",
 ]
+SUMMARY_ROLES = [
+    "test_summary::test_everyone_else_gets_404",
+    "test_summary::test_anonymous_caller_gets_401_on_summary",
+]
 P = "/api/v1/practices/{practice_slug}"
 
 PERMISSION_TESTS: dict[str, list[str]] = {
@@ -290,6 +294,20 @@ PERMISSION_TESTS: dict[str, list[str]] = {
         f"{RESPOND}::test_submit_is_idempotent_and_locks_the_answers",
         f"{RESPOND}::test_without_a_respondent_session_every_endpoint_is_403",
         f"{RESPOND}::test_partner_a_cannot_reach_partner_b_response_by_any_endpoint",
+    ],
+    f"GET {P}/assignments/{{public_id}}/summary/": [
+        "test_summary::test_state_shows_exactly_the_sections_before_release",
+        *SUMMARY_ROLES,
+    ],
+    f"POST {P}/assignments/{{public_id}}/summary/release/": [
+        "test_summary::test_release_then_withdraw",
+        "test_summary::test_release_refused_with_a_safety_field_while_a_flag_is_open",
+        *SUMMARY_ROLES,
+    ],
+    f"POST {P}/assignments/{{public_id}}/summary/withdraw/": [
+        "test_summary::test_release_then_withdraw",
+        "test_summary::test_withdraw_before_release_is_400",
+        *SUMMARY_ROLES,
     ],
 }
 

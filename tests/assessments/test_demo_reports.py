@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.test import Client
 from django_scopes import scope
 
-from assessments.demo import PARTNERS, REVIEW_PARTNERS
-from assessments.models import Comparison
+from assessments.demo import PARTNERS, REVIEW_PARTNERS, SUMMARY_PARTNERS
+from assessments.models import Comparison, SharedSummary, SummaryLink
 from practice.models import Practice, User
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +67,21 @@ def test_the_counsellors_demo_caseload_shows_a_couple_in_safety_review(library: 
         if PARTNERS[0].display_name in row
     )
     assert "Check-in advised" in ellis
+
+
+def test_the_demo_shows_one_released_shared_summary(library: None) -> None:
+    call_command("seed_demo", slug="demo", password="pw")
+    call_command("seed_demo", slug="demo", password="pw")
+
+    practice = Practice.objects.get(slug="demo")
+    with scope(practice=practice):
+        released = list(SharedSummary.objects.filter(status="released"))
+        assert len(released) == 1
+        summary = released[0]
+        assert summary.assignment.couple.partner_a.display_name == (
+            SUMMARY_PARTNERS[0].display_name
+        )
+        kinds = [section["kind"] for section in summary.sections]
+        assert kinds.count("work_on") == 2
+        assert kinds.count("strength") >= 3
+        assert SummaryLink.objects.filter(summary=summary, revoked_at__isnull=True).count() == 2

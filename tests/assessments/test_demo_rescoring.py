@@ -90,15 +90,17 @@ def test_the_demo_scores_as_it_did_with_the_fraction_engine(library: None) -> No
     list covers every area needing work before a third topic for one area, so when it is full
     (eight) another area's topic may take the place of the top area's third, and a topic two areas
     offer may come for the second: the topics both lists hold for the same area must agree in
-    every number."""
+    every number. The couple with a released shared summary joined the demo after the fixture
+    was written: it is the one result the fixture does not hold."""
     call_command("seed_demo", slug="demo", password="pw")
     before = results_before()
 
     now = demo_results()
 
-    assert set(now) == set(before)
-    for key, result in now.items():
-        old = before[key]
+    assert set(before) <= set(now)
+    assert len(set(now) - set(before)) == 1
+    for key, old in before.items():
+        result = now[key]
         assert json.dumps(without_topics(result), sort_keys=True) == json.dumps(
             without_topics(old), sort_keys=True
         )

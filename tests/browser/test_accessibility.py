@@ -22,7 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scope, scopes_disabled
 from playwright.sync_api import Browser, Page, ViewportSize
 
-from assessments.models import AgendaItem, Comparison, InstrumentVersion
+from assessments.models import AgendaItem, Comparison, InstrumentVersion, SharedSummary
+from assessments.summary import services as summaries
 from clients import services as client_services
 from clients.models import Couple, Invitation
 from practice.models import Membership, Practice, User
@@ -65,6 +66,12 @@ SET_ASIDE: dict[str, str] = {
     "two-factor-verify": "needs a sign-in halfway through; same form layout as the sign-in",
     "two-factor-recovery-codes": "shown once after setting up two-factor",
     "two-factor-disable": "a POST that redirects to the account page (checked)",
+    "shared-summary-release": "a POST that redirects to the summary page (checked)",
+    "shared-summary-withdraw": "a POST that redirects to the summary page (checked)",
+    "shared-summary-link-revoke": "a POST that redirects to the summary page (checked)",
+    "shared-summary-link-reissue": "a POST that shows the summary page with the link (checked)",
+    "summary-open": "exchanges the link for a reader session and redirects to the summary",
+    "summary-read-pdf": "a PDF, rendered from the summary page's own HTML (checked)",
 }
 
 
@@ -101,6 +108,8 @@ class Demo:
     member: str
     link: str
     done_link: str
+    summary_assignment: str
+    summary_link: str
 
 
 @pytest.fixture
@@ -153,6 +162,15 @@ def demo(library: None) -> Demo:
             link = client_services.invitation_reissue(invitation=invitation)
             assert link is not None
             links.append(urlsplit(link).path)
+        # The demo's released summary, released again for partners without an email, so the
+        # reader's link can be handed to the browser.
+        summary = SharedSummary.objects.get(status="released")
+        couple_of_summary = summary.assignment.couple
+        for client in (couple_of_summary.partner_a, couple_of_summary.partner_b):
+            client.email = ""
+            client.save(update_fields=["email"])
+        summaries.summary_withdraw(summary=summary, by=member)
+        release = summaries.summary_release(assignment=summary.assignment, by=member)
     return Demo(
         practice=practice,
         admin=User.objects.get(email="admin@demo.example"),
@@ -163,6 +181,8 @@ def demo(library: None) -> Demo:
         member=str(member.public_id),
         link=links[0],
         done_link=links[1],
+        summary_assignment=str(summary.assignment.public_id),
+        summary_link=urlsplit(release.links["a"]).path,
     )
 
 
@@ -171,6 +191,7 @@ def visits(demo: Demo) -> dict[str, list[Visit]]:
     couple: dict[str, Any] = {"practice_slug": slug, "couple_id": demo.couple.public_id}
     report = {"practice_slug": slug, "assignment_id": demo.report_assignment}
     agenda = {"practice_slug": slug, "assignment_id": demo.agenda_assignment}
+    summary = {"practice_slug": slug, "assignment_id": demo.summary_assignment}
     with scopes_disabled():
         version = InstrumentVersion.objects.current().get(instrument__slug="signs-of-imbalance")
     instrument = {"practice_slug": slug, "slug": "signs-of-imbalance"}
@@ -230,6 +251,14 @@ def visits(demo: Demo) -> dict[str, list[Visit]]:
         "respond-done": [Visit("partner-done", reverse("respond-done"), PHONE)],
         "respond-not-me": [Visit("partner", reverse("respond-not-me"), PHONE)],
         "neutral-page": [Visit("anonymous", reverse("neutral-page"), PHONE)],
+        "shared-summary": [
+            *staff("shared-summary", **summary),
+            *staff("shared-summary", **agenda),
+        ],
+        "summary-read": [
+            Visit("reader", reverse("summary-read"), PHONE),
+            Visit("reader", reverse("summary-read")),
+        ],
     }
 
 
@@ -280,6 +309,8 @@ def test_every_page_passes_axe_core_as_each_role(
             page = context.new_page()
             if visit.role == "partner-done":
                 page.goto(demo.done_link)
+            if visit.role == "reader":
+                page.goto(demo.summary_link)
             if visit.role == "partner":
                 page.goto(demo.link)
                 consent = page.get_by_role("button", name="I understand, start")

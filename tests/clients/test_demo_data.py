@@ -8,7 +8,7 @@ from django_scopes import scope
 
 from assessments.assignments.selectors import Stage
 from assessments.caseload.selectors import couple_list, couple_page, couple_rows
-from assessments.demo import PARTNERS, REVIEW_PARTNERS
+from assessments.demo import PARTNERS, REVIEW_PARTNERS, SUMMARY_PARTNERS
 from assessments.models import Response
 from clients.demo import DEMO_COUPLES, add_demo_couples
 from clients.models import Couple, Invitation
@@ -18,7 +18,11 @@ from practice.models import Membership, Practice, User
 pytestmark = pytest.mark.django_db
 
 # The couples assessments.demo adds with their reports (a trend; a safety review).
-REPORTS_COUPLES = {PARTNERS[0].display_name, REVIEW_PARTNERS[0].display_name}
+REPORTS_COUPLES = {
+    PARTNERS[0].display_name,
+    REVIEW_PARTNERS[0].display_name,
+    SUMMARY_PARTNERS[0].display_name,
+}
 
 
 @pytest.fixture
