@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0008_dashboard_rollups"),
+        ("assessments", "0010_comparison_open_flag_index"),
         ("clients", "0001_initial"),
         ("practice", "0005_support_line"),
     ]
