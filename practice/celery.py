@@ -16,7 +16,7 @@ app = Celery("fulcrum")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Task modules that sit in a feature package rather than at an app's root.
-app.autodiscover_tasks(["assessments.comparisons"])
+app.autodiscover_tasks(["assessments.comparisons", "assessments.summary"])
 
 # Celery's Django fix-up closes every database connection before and after each task unless this
 # (old-style) key is set, so each job would open a new connection: about 6 ms on PostgreSQL, as

@@ -92,6 +92,17 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture
+def jobs_run_at_once() -> Iterator[None]:
+    """Background jobs run in the test's own process and transaction as they are sent (Celery's
+    eager mode), errors raised: the emails they send land in the test outbox."""
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    try:
+        yield
+    finally:
+        celery_app.conf.update(task_always_eager=False, task_eager_propagates=False)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
     """A real worker thread consuming from the configured broker for the whole session."""

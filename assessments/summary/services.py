@@ -10,7 +10,6 @@ assignment with `assignment_for_counsellor`, which answers 404 for anyone else).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -42,6 +41,7 @@ from assessments.summary import content
 from clients.tokens import new_token, token_hash
 from practice import audit
 from practice.models import AuditEvent, Membership
+from practice.tenancy import enqueue_on_commit
 
 MAX_SECTION_TEXT = 2_000
 MAX_REASON_LENGTH = 200
@@ -338,10 +338,10 @@ def summary_release(
     _revoke_links(summary)
     links: dict[str, str] = {}
     for side in ("a", "b"):
-        link, token = _mint_link(summary, side)
-        if link.client.email:
-            transaction.on_commit(functools.partial(_send, link, token))
+        if assignment.couple.partner(side).email:
+            _email_link(summary, side)
         else:
+            _, token = _mint_link(summary, side)
             links[side] = summary_url(token)
     audit.record(
         request,
@@ -415,10 +415,7 @@ def summary_link_reissue(
         raise ValidationError({"summary": "Release the summary before sending links."})
     if has_open_flag(summary.assignment):
         raise ValidationError({"safety": SAFETY_BLOCK})
-    SummaryLink.objects.filter(summary=summary, partner=partner, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    link, token = _mint_link(summary, partner)
+    _revoke_partner_links(summary, partner)
     audit.record(
         request,
         AuditEvent.Action.CHANGE,
@@ -427,10 +424,38 @@ def summary_link_reissue(
         detail=f"shared summary link of partner {partner} reissued",
         actor=by.user,
     )
-    if link.client.email:
-        transaction.on_commit(functools.partial(_send, link, token))
+    if summary.assignment.couple.partner(partner).email:
+        _email_link(summary, partner)
         return None
+    _, token = _mint_link(summary, partner)
     return summary_url(token)
+
+
+def _revoke_partner_links(summary: SharedSummary, partner: str) -> None:
+    SummaryLink.objects.filter(summary=summary, partner=partner, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def _email_link(summary: SharedSummary, partner: str) -> None:
+    """The email goes from a background job once this transaction commits, as invitations do:
+    a mail server that is slow or down never fails the counsellor's request."""
+    from assessments.summary.tasks import send_summary_link
+
+    enqueue_on_commit(send_summary_link, summary.practice, summary.pk, partner)
+
+
+def summary_link_email_send(*, summary_id: int, partner: str) -> None:
+    """Mints the partner's link and emails it (the job behind `_email_link`): the token never
+    travels through the broker, and a summary withdrawn or flagged meanwhile sends nothing."""
+    summary = SharedSummary.objects.select_related("assignment__couple").get(pk=summary_id)
+    if not summary.is_released or has_open_flag(summary.assignment):
+        return
+    with transaction.atomic():
+        _revoke_partner_links(summary, partner)
+        link, token = _mint_link(summary, partner)
+    if link.client.email:
+        _send(link, token)
 
 
 def _clean_reason(reason: str) -> str:

@@ -18,7 +18,8 @@ from practice.models import AuditEvent, Membership, Practice
 from tests.api.conftest import error_of, tenant
 from tests.support.comparing import b_reports_fear, compared
 
-pytestmark = pytest.mark.django_db
+# Links are emailed by a background job as the release commits.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_at_once")]
 
 
 def url(practice: Practice, new_or_id: Any, action: str = "") -> str:

@@ -29,7 +29,8 @@ from tests.factories import CoupleFactory
 from tests.support.answering import Answerer, both_equally, submit
 from tests.support.comparing import assign, b_reports_fear, compared
 
-pytestmark = pytest.mark.django_db
+# Links are emailed by a background job as the release commits.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_at_once")]
 
 STRUGGLING = ("communication", "finances")
 
@@ -353,6 +354,28 @@ def test_withdrawal_and_rerelease_end_every_earlier_link(
     assert too_long.status_code == 400
     with scope(practice=new.assignment.practice):
         assert AuditEvent.objects.filter(detail__startswith=summaries.WITHDRAWN).count() == 1
+
+
+def test_the_link_email_leaves_from_a_job_and_a_summary_withdrawn_before_it_runs_sends_none(
+    as_counsellor: Client,
+    compared_mixed: tuple[NewAssignment, Comparison],
+    counsellor_membership: Membership,
+) -> None:
+    from assessments.summary.tasks import send_summary_link
+
+    new, _ = compared_mixed
+    practice = new.assignment.practice
+    release(as_counsellor, new)
+    with scope(practice=practice):
+        summary = SharedSummary.objects.get(assignment=new.assignment)
+        summaries.summary_withdraw(summary=summary, by=counsellor_membership)
+    mail.outbox.clear()
+
+    send_summary_link.apply(args=(practice.pk, summary.pk, "a"))
+
+    assert mail.outbox == []
+    with scope(practice=practice):
+        assert not SummaryLink.objects.filter(summary=summary, revoked_at__isnull=True).exists()
 
 
 def test_released_summary_cannot_be_reworded_until_withdrawn(
