@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_scopes import scope
 
@@ -245,9 +246,11 @@ def _analyze(report: SeedReport) -> None:
     started = time.perf_counter()
     models = (User, Membership, Client, Couple, Couple.counsellors.through, Assignment,
               Invitation, Response, Comparison)  # fmt: skip
-    with connection.cursor() as cursor:
+    # Only the tables' owner may analyze them: the application's own role is refused.
+    owner = connections["owner"] if "owner" in settings.DATABASES else connection
+    with owner.cursor() as cursor:
         for model in models:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"ANALYZE {owner.ops.quote_name(model._meta.db_table)}")
     report.add("analyze", 0, time.perf_counter() - started)
 
 

@@ -151,7 +151,8 @@ def test_a_listed_comparison_finished_before_its_requeue_is_not_requeued(
 ) -> None:
     comparison = pending(assignment, queued_ago=timedelta(hours=1))
     cutoff = timezone.now() - timedelta(minutes=5)
-    listed = list(comparisons.due_comparisons(cutoff))
+    with scope(practice=comparison.practice):
+        listed = list(comparisons.due_comparisons(comparison.practice, cutoff))
     assert [c.pk for c in listed] == [comparison.pk]
 
     run_job(comparison)  # a worker finishes it between the listing and the requeue
