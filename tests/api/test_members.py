@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
 from practice.models import Membership, Practice
@@ -202,5 +202,5 @@ def test_deactivating_the_only_admin_gets_400(
 
     assert response.status_code == 400
     assert "admin" in error_of(response)["detail"]
-    with scopes_disabled():
+    with scope(practice=admin_membership.practice), scopes_disabled():
         assert Membership.objects.get(pk=admin_membership.pk).is_active
