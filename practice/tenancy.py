@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve
 from django_scopes import scope, scopes_disabled
 
@@ -133,12 +133,12 @@ class TenancyMiddleware:
             request.practice = membership.practice  # type: ignore[attr-defined]
         with practice_scope(request.practice):  # type: ignore[attr-defined]
             response = self.get_response(request)
-        if response.streaming:
+        if isinstance(response, StreamingHttpResponse):
             # A streamed body (the audit export) is read after the view returns: it reads its
             # rows inside the same practice's scope.
             response.streaming_content = _in_scope(
-                request.practice,  # type: ignore[attr-defined]
-                response.streaming_content,  # type: ignore[attr-defined]
+                request.practice,
+                response.streaming_content,
             )
         return response
 

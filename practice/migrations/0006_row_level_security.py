@@ -67,6 +67,20 @@ CREATE OR REPLACE FUNCTION fulcrum_membership_practice(p_membership_id bigint) R
 REVOKE ALL ON FUNCTION fulcrum_membership_practice(bigint) FROM PUBLIC;
 """
 
+# Only a table's owner may refresh its planner statistics; the scale seeder (benchmarks) asks for
+# it after each chunk through this function, which takes no input and reads no rows.
+ANALYZE = """
+CREATE OR REPLACE FUNCTION fulcrum_analyze_seeded_tables() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$ BEGIN
+        ANALYZE practice_user, practice_membership, clients_client, clients_couple,
+            clients_couple_counsellors, assessments_assignment, clients_invitation,
+            assessments_response, assessments_comparison;
+    END $$;
+REVOKE ALL ON FUNCTION fulcrum_analyze_seeded_tables() FROM PUBLIC;
+"""
+
 DROP_MEMBERSHIP_PRACTICE = """
 DROP FUNCTION IF EXISTS fulcrum_membership_practice(bigint);
 DROP POLICY IF EXISTS membership_lookup ON practice_membership;
@@ -85,6 +99,7 @@ FORWARD = "\n".join(
         OWN_MEMBERSHIPS,
         INVITATION_PRACTICE,
         MEMBERSHIP_PRACTICE,
+        ANALYZE,
     ]
 )
 
@@ -92,6 +107,7 @@ BACKWARD = "\n".join(
     [
         DROP_INVITATION_PRACTICE,
         DROP_MEMBERSHIP_PRACTICE,
+        "DROP FUNCTION IF EXISTS fulcrum_analyze_seeded_tables();",
         "DROP POLICY IF EXISTS own_memberships ON practice_membership;",
         *(
             unprotect(table)
