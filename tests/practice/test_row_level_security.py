@@ -242,3 +242,31 @@ if settings.DATABASE_BACKEND == "postgresql":
         assert found.assignment_id == assignment.assignment.pk
         # The narrow function answers a practice id, never rows; an unknown token finds none.
         assert invitation_by_token(token=token + "x") is None
+
+    def test_the_practice_of_one_request_does_not_reach_the_next_on_the_same_connection(
+        as_counsellor: Any, practice: Practice, couple: Couple
+    ) -> None:
+        assert as_counsellor.get(f"/p/{practice.slug}/").status_code == 200
+        # The same (persistent) connection, no practice named: nothing of the last request's.
+        with scopes_disabled():
+            assert Couple.objects.count() == 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('app.practice_id', true)")
+            assert cursor.fetchone() == ("",)
+
+    def test_a_rolled_back_setting_is_sent_again_so_no_other_practice_shows_through(
+        couple: Couple, other_couple: Couple
+    ) -> None:
+        with scope(practice=couple.practice):
+            assert Couple.objects.count() == 1  # the connection now holds practice 1
+            with (
+                pytest.raises(DatabaseError),
+                transaction.atomic(),
+                scope(practice=other_couple.practice),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute("SELECT 1 / 0")  # practice 2 was sent first, then rolled back
+        # The database holds practice 1 again: practice 2's statement must send it anew, or it
+        # would read practice 1's rows.
+        with scope(practice=other_couple.practice):
+            assert list(Couple.objects.all()) == [other_couple]
