@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django_scopes import scope
 
@@ -260,12 +260,20 @@ def _analyze(report: SeedReport, *, vacuum: bool = False) -> None:
     if connection.vendor != "postgresql":
         return
     started = time.perf_counter()
-    command = "VACUUM ANALYZE" if vacuum and not connection.in_atomic_block else "ANALYZE"
-    models = (User, Membership, Client, Couple, Couple.counsellors.through, Assignment,
-              Invitation, Response, Comparison)  # fmt: skip
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+    if vacuum and not connection.in_atomic_block:
+        # VACUUM runs in no function and no transaction: the owner's own connection runs it.
+        tables = (User, Membership, Client, Couple, Couple.counsellors.through, Assignment,
+                  Invitation, Response, Comparison)  # fmt: skip
+        owner = connections["owner" if "owner" in connections else DEFAULT_DB_ALIAS]
+        with owner.cursor() as cursor:
+            for model in tables:
+                cursor.execute(f"VACUUM ANALYZE {owner.ops.quote_name(model._meta.db_table)}")
+    else:
+        # Only the tables' owner may analyze them: the application's role asks the owner's
+        # function (migration practice 0006) for these tables: User, Membership, Client,
+        # Couple, its counsellors, Assignment, Invitation, Response, Comparison.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT fulcrum_analyze_seeded_tables()")
     report.add("analyze", 0, time.perf_counter() - started)
 
 

@@ -29,6 +29,7 @@ RESULTS_MD = BENCH_DIR / "RESULTS.md"
 RESULTS_JSON = BENCH_DIR / "results.json"
 PYTHON = sys.executable
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+PG_APP_SERVER = os.environ.get("BENCH_PG_APP_SERVER", "postgres://fulcrum_app@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("BENCH_REDIS_SERVER", "redis://127.0.0.1:6379")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
 SLUG = "bench"
@@ -113,7 +114,10 @@ class Part:
 def bench_env(db_name: str) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "practice.settings",
-        "DATABASE_URL": f"{PG_SERVER}/{db_name}",
+        # The application's own role, subject to row-level security, as in production; the
+        # owner migrates (and creates the role).
+        "DATABASE_URL": f"{PG_APP_SERVER}/{db_name}",
+        "DATABASE_OWNER_URL": f"{PG_SERVER}/{db_name}",
         "REDIS_URL": f"{REDIS_SERVER}/{REDIS_DB}",
         "DEBUG": "false",
         # Plain HTTP on loopback: no redirect to https, cookies without the Secure flag.

@@ -31,12 +31,12 @@ from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from assessments.models import Comparison, Response
 from clients import services
 from clients.models import Couple, Invitation
 from practice.models import Membership, Practice
+from practice.tenancy import practice_ids, practice_scope
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +87,12 @@ def invitations_due_for_reminder(*, now: datetime | None = None) -> list[tuple[i
     """(practice id, invitation id) of every invitation owed a reminder, across practices, in
     one query. The beat job has no tenant; each reminder re-enters its practice to send."""
     now = now or timezone.now()
-    with scopes_disabled():
-        due = _due_for_reminder(Invitation.objects.all(), now)
-        return list(due.order_by("pk").values_list("practice_id", "pk"))
+    due: list[tuple[int, int]] = []
+    for practice_id in practice_ids():
+        with practice_scope(practice_id):
+            owed = _due_for_reminder(Invitation.objects.filter(practice_id=practice_id), now)
+            due += owed.order_by("pk").values_list("practice_id", "pk")
+    return due
 
 
 def reminders_enqueue_due() -> int:
@@ -157,23 +160,31 @@ def digest_window(now: datetime) -> tuple[datetime, datetime]:
 
 def digests_due(*, start: datetime, end: datetime) -> list[Digest]:
     """Each active counsellor membership with comparisons finished in [start, end) for couples
-    the counsellor is assigned to, with how many. One query across practices."""
-    with scopes_disabled():
-        memberships = (
-            Membership.objects.filter(
-                is_active=True,
-                is_counsellor=True,
-                user__is_active=True,
-                couples__assignments__comparisons__status=Comparison.Status.DONE,
-                couples__assignments__comparisons__finished_at__gte=start,
-                couples__assignments__comparisons__finished_at__lt=end,
-            )
-            # Counts over the join the filter above made, so only those comparisons count.
-            .annotate(finished=Count("couples__assignments__comparisons", distinct=True))
-            .select_related("user", "practice")
-            .order_by("practice_id", "pk")
+    the counsellor is assigned to, with how many. One query per practice."""
+    digests: list[Digest] = []
+    for practice_id in practice_ids():
+        with practice_scope(practice_id):
+            digests += _digests_due_in(practice_id, start=start, end=end)
+    return digests
+
+
+def _digests_due_in(practice_id: int, *, start: datetime, end: datetime) -> list[Digest]:
+    memberships = (
+        Membership.objects.filter(
+            practice_id=practice_id,
+            is_active=True,
+            is_counsellor=True,
+            user__is_active=True,
+            couples__assignments__comparisons__status=Comparison.Status.DONE,
+            couples__assignments__comparisons__finished_at__gte=start,
+            couples__assignments__comparisons__finished_at__lt=end,
         )
-        return [Digest(m, m.finished) for m in memberships]
+        # Counts over the join the filter above made, so only those comparisons count.
+        .annotate(finished=Count("couples__assignments__comparisons", distinct=True))
+        .select_related("user", "practice")
+        .order_by("pk")
+    )
+    return [Digest(m, m.finished) for m in memberships]
 
 
 def caseload_url(practice: Practice) -> str:

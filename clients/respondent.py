@@ -20,10 +20,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django_scopes import scope
 
 from clients.models import Invitation
 from practice.models import Practice
+from practice.tenancy import practice_scope
 
 SESSION_KEY = "respondent"
 # A partner reading the couple's shared summary through its private link (no respondent session).
@@ -96,7 +96,7 @@ def respondent_scope(request: HttpRequest) -> Iterator[RespondentLink]:
         unbind(request)
         yield RespondentLink(None, MISSING)
         return
-    with scope(practice=practice):
+    with practice_scope(practice):
         invitation = (
             Invitation.objects.select_related(
                 "practice", "client", "assignment__instrument_version"

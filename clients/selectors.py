@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import (
     Case,
     OuterRef,
@@ -15,7 +16,7 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from clients.models import Client, Couple, Invitation
 from clients.tokens import token_hash
@@ -70,14 +71,26 @@ def counsellor_choices(*, practice: Practice) -> QuerySet[Membership]:
 
 def invitation_by_token(*, token: str) -> Invitation | None:
     """The invitation behind a link. The token is all we have, and it does not say which practice
-    it belongs to, so this is the one lookup that runs before any scope is active; the caller
-    activates the invitation's practice scope right after."""
-    with scopes_disabled():
-        return (
-            Invitation.objects.select_related("practice")
-            .filter(token_hash=token_hash(token))
-            .first()
-        )
+    it belongs to: its practice is found first (on PostgreSQL through the one function allowed to
+    read invitations across practices, which returns the practice id alone), then the invitation
+    is read inside that practice's scope; the caller keeps the scope for everything after."""
+    hashed = token_hash(token)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT fulcrum_invitation_practice(%s)", [hashed])
+            practice_id = cursor.fetchone()[0]
+    else:
+        with scopes_disabled():
+            practice_id = (
+                Invitation.objects.filter(token_hash=hashed)
+                .values_list("practice_id", flat=True)
+                .first()
+            )
+    practice = Practice.objects.filter(pk=practice_id).first() if practice_id else None
+    if practice is None:
+        return None
+    with scope(practice=practice):
+        return Invitation.objects.select_related("practice").filter(token_hash=hashed).first()
 
 
 def invitation_for_couple(*, couple: Couple, public_id: UUID | str) -> Invitation:

@@ -4,8 +4,10 @@ from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django_scopes import scopes_disabled
 
 from practice.models import Membership, Practice
 
@@ -35,3 +37,20 @@ def members_of(*, practice: Practice) -> QuerySet[Membership]:
 def member_by_public_id(*, practice: Practice, public_id: UUID | str) -> Membership:
     """One member of this practice, or 404 (also for another practice's member)."""
     return one_or_404(members_of(practice=practice), public_id)
+
+
+def membership_practice_id(membership_id: int) -> int | None:
+    """Which practice a membership belongs to, for the operator's admin, which opens a membership
+    by its id alone. On PostgreSQL only a narrow owner's function may look across practices, and
+    it answers the practice id and nothing else."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT fulcrum_membership_practice(%s)", [membership_id])
+            row = cursor.fetchone()
+        return None if row is None else row[0]
+    with scopes_disabled():
+        return (
+            Membership.objects.filter(pk=membership_id)
+            .values_list("practice_id", flat=True)
+            .first()
+        )

@@ -116,6 +116,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # one per process so parallel runs never collide.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
+    # Django's backend plus the row-level security setting sent before each statement.
+    _db["ENGINE"] = "practice.pgwall"
     # Persistent connections: a new PostgreSQL connection costs ~6 ms per request.
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     _db["CONN_HEALTH_CHECKS"] = True
@@ -126,7 +128,17 @@ else:
     # query that runs in a few. Set per connection, so they travel with the app.
     if pg_options := env.str("PG_OPTIONS", default="-c random_page_cost=1.1 -c jit=off"):
         _db["OPTIONS"] = {"options": pg_options}
+    # The application connects as a role that owns nothing and cannot bypass row-level security
+    # (DATABASE_URL); migrations and `create_app_role` run as the tables' owner. Unset, the owner
+    # is the DATABASE_URL role (a development database with one role: no third wall).
+    _owner = env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL"))
+    _owner["ENGINE"] = "practice.pgwall"
+    _owner["CONN_MAX_AGE"] = 0
+    DATABASES["owner"] = _owner
 DATABASE_BACKEND = "sqlite" if _db["ENGINE"].endswith("sqlite3") else "postgresql"
+# Test-only: the tenancy code enters `scopes_disabled()` inside each practice's scope, so the
+# isolation tests can show the database wall holds on its own (never set outside tests).
+TENANCY_SCOPE_CHECKS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

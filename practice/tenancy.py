@@ -1,24 +1,28 @@
 """Tenancy in one place: resolve the practice, check membership, activate the scope.
 
 Every tenant-owned model has a `practice` foreign key and a django-scopes `ScopedManager`, so a
-query made outside an active scope raises instead of returning every practice's rows.
+query made outside an active scope raises instead of returning every practice's rows. On
+PostgreSQL the scope's practice also names the only rows the database admits (practice/rls.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from celery import Task
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve
 from django_scopes import scope, scopes_disabled
 
 from practice.models import Membership, Practice, User
+from practice.rls import acting_user
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,6 +36,27 @@ class PracticeRequest(HttpRequest):
     user: User
 
 
+@contextmanager
+def practice_scope(practice: Practice | int) -> Iterator[None]:
+    """The scope of one practice: the application's checks and, on PostgreSQL, the database's
+    rows. The test-only TENANCY_SCOPE_CHECKS=False keeps the practice but disables django-scopes'
+    checks inside it, to show the database wall holds on its own."""
+    with scope(practice=practice):
+        if settings.TENANCY_SCOPE_CHECKS:
+            yield
+        else:
+            with scopes_disabled():
+                yield
+
+
+def practice_ids() -> list[int]:
+    """Every practice's id, for work that spans practices (beat jobs, operator commands): it
+    names each practice it works on and runs one practice at a time inside `practice_scope`,
+    since the database admits no tenant row outside one (the practices table is the root every
+    scope starts from, readable without one)."""
+    return list(Practice.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def active_membership(user: Any, slug: str) -> Membership:
     """The user's active membership in the practice, or 404: a practice the user does not
     belong to answers exactly like one that does not exist."""
@@ -40,7 +65,7 @@ def active_membership(user: Any, slug: str) -> Membership:
     practice = Practice.objects.filter(slug=slug).first()
     if practice is None:
         raise Http404
-    with scope(practice=practice):
+    with practice_scope(practice):
         membership = (
             Membership.objects.select_related("practice", "user")
             .filter(practice=practice, user=user, is_active=True)
@@ -55,12 +80,24 @@ def memberships_of(user: Any) -> list[Membership]:
     """A user's active memberships across practices (for the picker and the switcher)."""
     if not user.is_authenticated:
         return []
-    with scopes_disabled():
+    with scopes_disabled(), acting_user(user.pk):
         return list(
             Membership.objects.select_related("practice")
             .filter(user=user, is_active=True)
             .order_by("practice__name")
         )
+
+
+def _in_scope(practice: Practice, content: Iterable[Any]) -> Iterator[Any]:
+    iterator = iter(content)
+    while True:
+        # One step at a time, so the scope never outlives a step into the server's own code.
+        with practice_scope(practice):
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk
 
 
 class TenancyMiddleware:
@@ -94,8 +131,16 @@ class TenancyMiddleware:
             membership = active_membership(request.user, slug)
             request.membership = membership  # type: ignore[attr-defined]
             request.practice = membership.practice  # type: ignore[attr-defined]
-        with scope(practice=request.practice):  # type: ignore[attr-defined]
-            return self.get_response(request)
+        with practice_scope(request.practice):  # type: ignore[attr-defined]
+            response = self.get_response(request)
+        if isinstance(response, StreamingHttpResponse):
+            # A streamed body (the audit export) is read after the view returns: it reads its
+            # rows inside the same practice's scope.
+            response.streaming_content = _in_scope(
+                request.practice,
+                response.streaming_content,
+            )
+        return response
 
 
 def _role_required(
@@ -130,7 +175,7 @@ class PracticeTask(Task):
 
     def __call__(self, practice_id: int, *args: Any, **kwargs: Any) -> Any:
         practice = Practice.objects.get(pk=practice_id)
-        with scope(practice=practice):
+        with practice_scope(practice):
             # `run`, not `super().__call__`: the latter would push a request whose args hold the
             # Practice object, and a retry would then try to serialise it.
             return self.run(practice, *args, **kwargs)

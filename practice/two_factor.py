@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from practice.models import Membership, User, new_security_stamp
+from practice.rls import acting_user
 
 RECOVERY_CODE_COUNT = 10
 
@@ -46,7 +47,7 @@ def security_stamp_rotate(user: User) -> None:
 
 def two_factor_required(user: Any) -> bool:
     """True when any practice the user works in requires two-factor sign-in."""
-    with scopes_disabled():
+    with scopes_disabled(), acting_user(user.pk):
         return Membership.objects.filter(
             user=user, is_active=True, practice__require_two_factor=True
         ).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -84,6 +85,70 @@ def _delete_own_queues() -> None:
                 bound = queue(channel)
                 bound.declare()
                 bound.delete()
+
+
+# The application's database role -------------------------------------------------------------
+# On PostgreSQL the test database is created and migrated by the owner (DATABASE_OWNER_URL, or the
+# DATABASE_URL role when no owner is given), and the application then connects to it as its own
+# role, exactly as in production: no superuser, owner of nothing, subject to row-level security.
+# When DATABASE_URL names the owner itself, the tests use this role (created if missing).
+TEST_APP_ROLE = "fulcrum_app"
+_app_credentials: dict[str, str] = {}
+
+
+def _owner_credentials() -> dict[str, str]:
+    owner = settings.DATABASES["owner"]
+    return {"USER": owner["USER"], "PASSWORD": owner.get("PASSWORD", "")}
+
+
+def _connect_default_as(credentials: dict[str, str]) -> None:
+    from django.db import connections
+
+    connections["default"].close()
+    connections["default"].settings_dict.update(credentials)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
+    if settings.DATABASE_BACKEND != "postgresql":
+        return
+    default = settings.DATABASES["default"]
+    owner = _owner_credentials()
+    if default["USER"] == owner["USER"]:
+        _app_credentials.update(USER=TEST_APP_ROLE, PASSWORD="")
+    else:
+        _app_credentials.update(USER=default["USER"], PASSWORD=default.get("PASSWORD", ""))
+    _connect_default_as(owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    if settings.DATABASE_BACKEND != "postgresql":
+        yield
+        return
+    from django.core.management import call_command
+    from django.db import connections
+
+    test_name = connections["default"].settings_dict["NAME"]
+    connections["owner"].close()
+    connections["owner"].settings_dict["NAME"] = test_name
+    with django_db_blocker.unblock():
+        call_command(
+            "create_app_role",
+            role=_app_credentials["USER"],
+            password=_app_credentials["PASSWORD"] or None,
+            stdout=io.StringIO(),
+        )
+        with connections["owner"].cursor() as cursor:
+            # Test-only: TransactionTestCase empties the tables with TRUNCATE between tests.
+            cursor.execute(
+                f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{_app_credentials["USER"]}"'
+            )
+        connections["owner"].close()
+    _connect_default_as(_app_credentials)
+    yield
+    # The owner drops the test database.
+    _connect_default_as(_owner_credentials())
 
 
 @pytest.fixture(autouse=True)

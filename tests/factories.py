@@ -1,12 +1,13 @@
 """Factories that keep related objects inside one practice. Scopes are disabled only while a
-factory writes; requests made by tests run with scopes enforced."""
+factory writes, inside the scope of the practice it writes for (on PostgreSQL the database admits
+that practice's rows alone); requests made by tests run with scopes enforced."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import factory
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from clients.models import Client, Couple
 from practice.models import Membership, Practice, User
@@ -20,7 +21,7 @@ class ScopedFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
-        with scopes_disabled():
+        with scope(practice=kwargs.get("practice")), scopes_disabled():
             return super()._create(model_class, *args, **kwargs)
 
 
@@ -77,5 +78,5 @@ class CoupleFactory(ScopedFactory):
     @factory.post_generation
     def counsellors(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
-            with scopes_disabled():
+            with scope(practice=self.practice), scopes_disabled():
                 self.counsellors.set(extracted)

@@ -26,7 +26,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
 
 from assessments.comparisons import job_hooks
 from assessments.engine import scoring
@@ -40,7 +39,7 @@ from assessments.models import (
 )
 from assessments.summary import services as summaries
 from practice.models import Membership, Practice
-from practice.tenancy import enqueue_on_commit
+from practice.tenancy import enqueue_on_commit, practice_scope
 
 logger = logging.getLogger(__name__)
 
@@ -334,13 +333,11 @@ def _due(cutoff: datetime) -> Q:
     )
 
 
-def due_comparisons(cutoff: datetime | None = None) -> QuerySet[Comparison]:
-    """Comparisons whose message may have been lost: queued or running for too long.
-    Looks across practices (the beat job has no tenant); callers re-enter each practice's
-    scope before touching a row."""
+def due_comparisons(practice: Practice, cutoff: datetime | None = None) -> QuerySet[Comparison]:
+    """Comparisons whose message may have been lost: queued or running for too long, in one
+    practice (the reconciler visits each practice in turn, inside its scope)."""
     cutoff = cutoff or timezone.now() - _stuck_since()
-    with scopes_disabled():
-        return Comparison.objects.filter(_due(cutoff)).only("pk", "practice_id")
+    return Comparison.objects.filter(_due(cutoff), practice=practice).only("pk", "practice_id")
 
 
 def comparison_requeue_if_due(*, practice: Practice, comparison_id: int, cutoff: datetime) -> bool:
@@ -357,35 +354,34 @@ def comparison_requeue_if_due(*, practice: Practice, comparison_id: int, cutoff:
     return bool(requeued)
 
 
-def assignments_missing_a_comparison() -> QuerySet[Assignment]:
-    """Assignments whose partners' latest answers are both submitted but not yet compared."""
-    with scopes_disabled():
-        newer = Response.objects.filter(
-            assignment=OuterRef("assignment"),
-            partner=OuterRef("partner"),
-            answers_version__gt=OuterRef("answers_version"),
+def assignments_missing_a_comparison(practice: Practice) -> QuerySet[Assignment]:
+    """The practice's assignments whose partners' latest answers are both submitted but not yet
+    compared."""
+    newer = Response.objects.filter(
+        assignment=OuterRef("assignment"),
+        partner=OuterRef("partner"),
+        answers_version__gt=OuterRef("answers_version"),
+    )
+    latest_submitted = Response.objects.filter(submitted_at__isnull=False).exclude(Exists(newer))
+    compared = Comparison.objects.filter(
+        assignment=OuterRef("pk"),
+        response_a=OuterRef("_a"),
+        response_b=OuterRef("_b"),
+    )
+    return (
+        Assignment.objects.filter(practice=practice)
+        .annotate(
+            _a=Subquery(
+                latest_submitted.filter(assignment=OuterRef("pk"), partner="a").values("pk")[:1]
+            ),
+            _b=Subquery(
+                latest_submitted.filter(assignment=OuterRef("pk"), partner="b").values("pk")[:1]
+            ),
         )
-        latest_submitted = Response.objects.filter(submitted_at__isnull=False).exclude(
-            Exists(newer)
-        )
-        compared = Comparison.objects.filter(
-            assignment=OuterRef("pk"),
-            response_a=OuterRef("_a"),
-            response_b=OuterRef("_b"),
-        )
-        return (
-            Assignment.objects.annotate(
-                _a=Subquery(
-                    latest_submitted.filter(assignment=OuterRef("pk"), partner="a").values("pk")[:1]
-                ),
-                _b=Subquery(
-                    latest_submitted.filter(assignment=OuterRef("pk"), partner="b").values("pk")[:1]
-                ),
-            )
-            .filter(_a__isnull=False, _b__isnull=False)
-            .exclude(Exists(compared))
-            .only("pk", "practice_id")
-        )
+        .filter(_a__isnull=False, _b__isnull=False)
+        .exclude(Exists(compared))
+        .only("pk", "practice_id")
+    )
 
 
 @dataclass(frozen=True)
@@ -396,24 +392,22 @@ class ReconcileReport:
 
 def reconcile() -> ReconcileReport:
     """Re-queues every comparison whose message may be lost and creates the ones never
-    requested, so a flushed broker or a crashed web process loses no work."""
-    practices = {p.pk: p for p in Practice.objects.all()}
+    requested, so a flushed broker or a crashed web process loses no work. One practice at a
+    time, inside its scope: the database admits no practice's rows outside one."""
+    requeued = created = 0
     cutoff = timezone.now() - _stuck_since()
-    requeued = 0
-    for comparison in list(due_comparisons(cutoff)):
-        practice = practices[comparison.practice_id]
-        # A worker may finish the comparison between the listing and here.
-        job_hooks.notify("before-requeue", comparison.pk)
-        with scope(practice=practice):
-            requeued += comparison_requeue_if_due(
-                practice=practice, comparison_id=comparison.pk, cutoff=cutoff
-            )
-    created = 0
-    for assignment in list(assignments_missing_a_comparison()):
-        with scope(practice=practices[assignment.practice_id]):
-            fresh = Assignment.objects.select_related("practice").get(pk=assignment.pk)
-            if comparison_request(assignment=fresh) is not None:
-                created += 1
+    for practice in Practice.objects.order_by("pk"):
+        with practice_scope(practice):
+            for comparison in list(due_comparisons(practice, cutoff)):
+                # A worker may finish the comparison between the listing and here.
+                job_hooks.notify("before-requeue", comparison.pk)
+                requeued += comparison_requeue_if_due(
+                    practice=practice, comparison_id=comparison.pk, cutoff=cutoff
+                )
+            for assignment in list(assignments_missing_a_comparison(practice)):
+                fresh = Assignment.objects.select_related("practice").get(pk=assignment.pk)
+                if comparison_request(assignment=fresh) is not None:
+                    created += 1
     return ReconcileReport(requeued, created)
 
 

@@ -13,7 +13,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.decorators import method_decorator
-from django_scopes import scope
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -33,6 +32,7 @@ from clients.models import Invitation
 from clients.respondent import MISSING, RespondentLink, respondent_scope
 from practice.audit import audited
 from practice.models import AuditEvent
+from practice.tenancy import practice_scope
 
 # Authentication -------------------------------------------------------------------------------
 
@@ -291,7 +291,7 @@ class RespondAnswersAPI(RespondentAPIView):
         # No invitation or practice is loaded up front: the save checks the link itself.
         request.remembered = remembered  # type: ignore[attr-defined]
         request.invitation = remembered  # type: ignore[attr-defined]
-        with scope(practice=remembered.practice):
+        with practice_scope(remembered.practice):
             return APIView.dispatch(self, request, *args, **kwargs)
 
     @extend_schema(

@@ -35,6 +35,7 @@ from clients.selectors import invitation_by_token
 from practice.audit import audited
 from practice.client_address import client_address
 from practice.models import AuditEvent
+from practice.tenancy import practice_scope
 
 # Guessing throttle for /i/<token>: unknown tokens per client address per window.
 GUESS_LIMIT = 20
@@ -88,9 +89,10 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         _count_guess(key)
         return _no_referrer(link_problem(request, "unknown", status=404))
-    if not invitation.is_usable:
-        return _no_referrer(link_problem(request, invitation.state))
-    bind(request, invitation)
+    with practice_scope(invitation.practice):
+        if not invitation.is_usable:
+            return _no_referrer(link_problem(request, invitation.state))
+        bind(request, invitation)
     return _no_referrer(redirect("respond-start"))
 
 

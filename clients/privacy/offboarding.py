@@ -24,16 +24,26 @@ from assessments.models import (
 from clients.models import Client, Couple, Invitation
 from clients.privacy.sessions import ONCE_LINKS_PREFIX, RESPONDENT_SESSION_KEY, scrub_sessions
 from practice.models import ApiToken, AuditEvent, Membership, Practice, User
+from practice.tenancy import practice_ids, practice_scope
 
 
 def _departing_users(practice: Practice) -> QuerySet[User]:
     """Staff of this practice with no membership anywhere else (inactive ones count: they may be
-    reactivated). Platform operators keep their accounts."""
-    members = Membership.objects.filter(practice=practice).values("user_id")
-    elsewhere = Membership.objects.exclude(practice=practice).values("user_id")
+    reactivated). Platform operators keep their accounts. The database shows one practice's
+    memberships at a time, so each other practice is asked in turn, inside its own scope."""
+    members = set(Membership.objects.filter(practice=practice).values_list("user_id", flat=True))
+    elsewhere: set[int] = set()
+    for practice_id in practice_ids():
+        if practice_id == practice.pk or not members:
+            continue
+        with practice_scope(practice_id), scopes_disabled():
+            elsewhere.update(
+                Membership.objects.filter(practice_id=practice_id, user_id__in=members).values_list(
+                    "user_id", flat=True
+                )
+            )
     return (
-        User.objects.filter(pk__in=members)
-        .exclude(pk__in=elsewhere)
+        User.objects.filter(pk__in=members - elsewhere)
         .exclude(is_staff=True)
         .exclude(is_superuser=True)
     )
@@ -41,8 +51,8 @@ def _departing_users(practice: Practice) -> QuerySet[User]:
 
 def practice_rows(practice: Practice) -> dict[str, int]:
     """How many rows offboarding would delete, by kind (for the command's confirmation)."""
-    # The operator acts on the whole practice from outside any request, so no scope is active.
-    with scopes_disabled():
+    # The operator acts on the whole practice from outside any request: it names the practice.
+    with practice_scope(practice), scopes_disabled():
         return {
             "couples": Couple.objects.filter(practice=practice).count(),
             "clients": Client.objects.filter(practice=practice).count(),
@@ -80,8 +90,8 @@ def practice_offboard(*, practice: Practice) -> dict[str, int]:
     report: dict[str, int] = {}
     # Offboarding spans the whole practice and the platform-level rows of its staff (users,
     # sessions, lockout records), which no practice scope covers; every query below still names
-    # the practice or rows reached through it.
-    with scopes_disabled():
+    # the practice or rows reached through it, and the database admits this practice's alone.
+    with practice_scope(practice), scopes_disabled():
         practice = Practice.objects.select_for_update().get(pk=practice.pk)
         users = list(_departing_users(practice))
         user_ids = [user.pk for user in users]

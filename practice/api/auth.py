@@ -33,6 +33,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from practice.models import ApiToken, Membership, Practice, User
+from practice.rls import acting_user
 
 KEYWORD = "Token"
 PREFIX_LENGTH = 8
@@ -70,7 +71,7 @@ def has_confirmed_device(user: User) -> bool:
 def two_factor_required(user: User) -> bool:
     """Whether any practice the user is an active member of requires two-factor."""
     # Across practices on purpose: the token is the user's, not one practice's.
-    with scopes_disabled():
+    with scopes_disabled(), acting_user(user.pk):
         return Membership.objects.filter(
             user=user, is_active=True, practice__require_two_factor=True
         ).exists()

@@ -200,7 +200,8 @@ def test_unassigned_counsellor_gets_404_on_every_agenda_route(
     assert api_other_counsellor.get(url(agenda)).status_code == 404
     assert api_other_counsellor.patch(url(agenda), {"notes": "x"}, format="json").status_code == 404
     assert api_other_counsellor.post(url(agenda, "move/"), {}, format="json").status_code == 404
-    agenda.refresh_from_db()
+    with scope(practice=practice):
+        agenda.refresh_from_db()
     assert agenda.notes == ""
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.utils import timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
 from practice.api import tokens as practice_api
@@ -233,9 +233,8 @@ def test_two_factor_of_a_practice_left_behind_does_not_block_the_token(
     counsellor: User, counsellor_membership: Membership, practice: Practice
 ) -> None:
     Practice.objects.filter(pk=practice.pk).update(require_two_factor=True)
-    Membership.objects.with_scopes_disabled().filter(pk=counsellor_membership.pk).update(
-        is_active=False
-    )
+    with scope(practice=practice):
+        Membership.objects.filter(pk=counsellor_membership.pk).update(is_active=False)
 
     assert ask(APIClient(), counsellor).status_code == 201
 

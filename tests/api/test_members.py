@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
 from practice.models import Membership, Practice
@@ -50,7 +50,8 @@ def test_counsellor_gets_403_on_every_member_route(
     for response in responses:
         assert response.status_code == 403
         assert error_of(response)["code"] == "permission_denied"
-    admin_membership.refresh_from_db()
+    with scope(practice=admin_membership.practice_id):
+        admin_membership.refresh_from_db()
     assert admin_membership.is_admin
 
 
@@ -150,7 +151,8 @@ def test_admin_gets_404_for_a_member_of_another_practice(
     assert api_admin.get(url).status_code == 404
     assert api_admin.patch(url, {"is_counsellor": False}, format="json").status_code == 404
     assert api_admin.post(f"{url}deactivate/").status_code == 404
-    outsider_membership.refresh_from_db()
+    with scope(practice=outsider_membership.practice_id):
+        outsider_membership.refresh_from_db()
     assert outsider_membership.is_counsellor
     assert outsider_membership.is_active
 
@@ -173,7 +175,8 @@ def test_removing_the_last_admin_role_gets_400(
 
     assert response.status_code == 400
     assert "is_admin" in error_of(response)["fields"]
-    admin_membership.refresh_from_db()
+    with scope(practice=admin_membership.practice_id):
+        admin_membership.refresh_from_db()
     assert admin_membership.is_admin
 
 
@@ -202,5 +205,5 @@ def test_deactivating_the_only_admin_gets_400(
 
     assert response.status_code == 400
     assert "admin" in error_of(response)["detail"]
-    with scopes_disabled():
+    with scope(practice=admin_membership.practice), scopes_disabled():
         assert Membership.objects.get(pk=admin_membership.pk).is_active

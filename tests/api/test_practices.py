@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django_scopes import scope
 from rest_framework.test import APIClient
 
 from practice.models import Membership, Practice, User
@@ -31,9 +32,8 @@ def test_practices_leaves_out_a_practice_whose_membership_was_deactivated(
     counsellor: User, counsellor_membership: Membership
 ) -> None:
     client = with_token(counsellor)
-    Membership.objects.with_scopes_disabled().filter(pk=counsellor_membership.pk).update(
-        is_active=False
-    )
+    with scope(practice=counsellor_membership.practice):
+        Membership.objects.filter(pk=counsellor_membership.pk).update(is_active=False)
 
     assert client.get("/api/v1/practices/").json()["results"] == []
 
@@ -96,8 +96,7 @@ def test_anonymous_caller_gets_401_on_the_practice_root(
 def test_deactivated_member_gets_404_on_the_practice_root(
     api_counsellor: APIClient, counsellor_membership: Membership, practice: Practice
 ) -> None:
-    Membership.objects.with_scopes_disabled().filter(pk=counsellor_membership.pk).update(
-        is_active=False
-    )
+    with scope(practice=practice):
+        Membership.objects.filter(pk=counsellor_membership.pk).update(is_active=False)
 
     assert api_counsellor.get(tenant(practice)).status_code == 404

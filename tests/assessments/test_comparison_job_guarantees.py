@@ -31,7 +31,7 @@ def pending(new: NewAssignment, *, queued_ago: timedelta = timedelta(0)) -> Comp
     """A comparison as `comparison_request` leaves it (its message not delivered yet)."""
     a = answer_all(new.assignment, "a", a_holds_the_say)
     b = answer_all(new.assignment, "b", b_agrees_a_holds_the_say)
-    with scopes_disabled():
+    with scope(practice=new.assignment.practice), scopes_disabled():
         Response.objects.filter(pk__in=[a.pk, b.pk]).update(submitted_at=timezone.now())
         return Comparison.objects.create(
             practice=new.assignment.practice,
@@ -47,7 +47,7 @@ def run_job(comparison: Comparison) -> None:
 
 
 def stored(comparison: Comparison) -> Comparison:
-    with scopes_disabled():
+    with scope(practice=comparison.practice_id), scopes_disabled():
         return Comparison.objects.get(pk=comparison.pk)
 
 
@@ -69,7 +69,7 @@ def test_a_comparison_job_takes_at_most_four_queries_and_stores_the_exact_result
     comparison = pending(assignment)
     # The first job of a process reads the definitions for its caches; then it starts afresh.
     run_job(comparison)
-    with scopes_disabled():
+    with scope(practice=comparison.practice_id), scopes_disabled():
         Comparison.objects.filter(pk=comparison.pk).update(
             status=Comparison.Status.PENDING, attempts=0, result=None, finished_at=None
         )
@@ -151,7 +151,8 @@ def test_a_listed_comparison_finished_before_its_requeue_is_not_requeued(
 ) -> None:
     comparison = pending(assignment, queued_ago=timedelta(hours=1))
     cutoff = timezone.now() - timedelta(minutes=5)
-    listed = list(comparisons.due_comparisons(cutoff))
+    with scope(practice=comparison.practice):
+        listed = list(comparisons.due_comparisons(comparison.practice, cutoff))
     assert [c.pk for c in listed] == [comparison.pk]
 
     run_job(comparison)  # a worker finishes it between the listing and the requeue
@@ -170,7 +171,7 @@ def test_the_reconciler_still_requeues_a_comparison_stuck_running(
     assignment: NewAssignment,
 ) -> None:
     comparison = pending(assignment)
-    with scopes_disabled():
+    with scope(practice=comparison.practice_id), scopes_disabled():
         Comparison.objects.filter(pk=comparison.pk).update(
             status=Comparison.Status.RUNNING,
             attempts=1,

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def comparison_of(new: NewAssignment) -> Comparison | None:
-    with scopes_disabled():
+    with scope(practice=new.assignment.practice), scopes_disabled():
         return Comparison.objects.filter(assignment=new.assignment).first()
 
 
@@ -82,7 +82,7 @@ def test_the_same_job_delivered_three_times_makes_one_comparison(
     # A marker task behind the duplicates: once it ran, the solo worker has handled them.
     assert ping.delay("after-duplicates").get(timeout=30) == "pong:after-duplicates"
 
-    with scopes_disabled():
+    with scope(practice=assignment.assignment.practice), scopes_disabled():
         rows = list(Comparison.objects.filter(assignment=assignment.assignment))
     assert len(rows) == 1
     assert rows[0].attempts == 1
@@ -143,7 +143,7 @@ def test_the_reconciler_completes_work_lost_with_the_broker_queue(
     # (a crashed web process, or a flushed Redis).
     answer_all(assignment.assignment, "a")
     answer_all(assignment.assignment, "b")
-    with scopes_disabled():
+    with scope(practice=assignment.assignment.practice), scopes_disabled():
         Response.objects.filter(assignment=assignment.assignment).update(
             submitted_at=timezone.now()
         )
@@ -161,7 +161,7 @@ def test_the_reconciler_requeues_a_comparison_whose_message_was_purged(
 ) -> None:
     a = answer_all(assignment.assignment, "a")
     b = answer_all(assignment.assignment, "b")
-    with scopes_disabled():
+    with scope(practice=assignment.assignment.practice), scopes_disabled():
         Response.objects.filter(pk__in=[a.pk, b.pk]).update(submitted_at=timezone.now())
         Comparison.objects.create(
             practice=assignment.assignment.practice,
@@ -210,7 +210,7 @@ def test_a_worker_process_killed_mid_job_leaves_the_job_to_run_again_exactly_onc
 ) -> None:
     a = answer_all(assignment.assignment, "a")
     b = answer_all(assignment.assignment, "b")
-    with scopes_disabled():
+    with scope(practice=assignment.assignment.practice), scopes_disabled():
         Response.objects.filter(pk__in=[a.pk, b.pk]).update(submitted_at=timezone.now())
         comparison = Comparison.objects.create(
             practice=assignment.assignment.practice,
@@ -240,6 +240,6 @@ def test_a_worker_process_killed_mid_job_leaves_the_job_to_run_again_exactly_onc
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
 
-    with scopes_disabled():
+    with scope(practice=assignment.assignment.practice), scopes_disabled():
         assert Comparison.objects.filter(assignment=assignment.assignment).count() == 1
     assert finished.attempts == 2

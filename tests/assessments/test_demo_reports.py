@@ -21,9 +21,13 @@ def test_the_demo_has_a_reassessment_trend_and_a_safety_flag(library: None) -> N
 
     practice = Practice.objects.get(slug="demo")
     with scope(practice=practice):
-        ellis = Comparison.objects.filter(
-            assignment__couple__partner_a__display_name="Morgan Ellis", status="done"
-        ).order_by("finished_at")
+        ellis = (
+            Comparison.objects.filter(
+                assignment__couple__partner_a__display_name="Morgan Ellis", status="done"
+            )
+            .order_by("finished_at")
+            .select_related("assignment__instrument_version")
+        )
         indices = [c.overall_index or 0 for c in ellis]
         flagged = [c for c in ellis if c.safety_level]
 
@@ -39,10 +43,14 @@ def test_the_counsellors_demo_caseload_shows_a_couple_in_safety_review(library: 
     practice = Practice.objects.get(slug="demo")
     counsellor = User.objects.get(email="counsellor@demo.example")
     with scope(practice=practice):
-        leila = Comparison.objects.filter(
-            assignment__couple__partner_a__display_name=REVIEW_PARTNERS[0].display_name,
-            status="done",
-        ).order_by("finished_at")
+        leila = (
+            Comparison.objects.filter(
+                assignment__couple__partner_a__display_name=REVIEW_PARTNERS[0].display_name,
+                status="done",
+            )
+            .order_by("finished_at")
+            .select_related("assignment__instrument_version")
+        )
         history = [(c.safety_level, c.safety_cleared_at is not None) for c in leila]
         latest = leila.last()
     assert history == [("caution", True), ("urgent", False), ("", False)]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from assessments.comparisons import rescoring
 from assessments.comparisons import services as comparisons
@@ -36,19 +36,25 @@ def results_before() -> dict[str, Any]:
 
 
 def demo_results() -> dict[str, Any]:
-    with scopes_disabled():
-        rows = Comparison.objects.filter(status=Comparison.Status.DONE).select_related(
-            "assignment__instrument_version__instrument", "response_a", "response_b"
-        )
-        return {
-            fixture_key(
-                c.assignment.instrument_version.instrument.slug,
-                c.assignment.instrument_version.version,
-                c.response_a.answers,
-                c.response_b.answers,
-            ): c.result
-            for c in rows
-        }
+    results: dict[str, Any] = {}
+    # Every practice's comparisons, each read inside its practice (the database shows no other).
+    for practice in Practice.objects.all():
+        with scope(practice=practice):
+            rows = Comparison.objects.filter(status=Comparison.Status.DONE).select_related(
+                "assignment__instrument_version__instrument", "response_a", "response_b"
+            )
+            results.update(
+                {
+                    fixture_key(
+                        c.assignment.instrument_version.instrument.slug,
+                        c.assignment.instrument_version.version,
+                        c.response_a.answers,
+                        c.response_b.answers,
+                    ): c.result
+                    for c in rows
+                }
+            )
+    return results
 
 
 def rescore_every_practice(django_capture_on_commit_callbacks: Any) -> None:

@@ -66,7 +66,9 @@ def test_rescoring_keeps_each_assignment_on_its_own_version(
 
     with scope(practice=practice):
         report = comparisons.rescore(practice=practice, force=True)
-        old = Comparison.objects.get(pk=old_assignment_comparison.pk)
+        old = Comparison.objects.select_related("assignment__instrument_version").get(
+            pk=old_assignment_comparison.pk
+        )
         fresh = Comparison.objects.get(pk=new.pk)
 
     assert report.rescored == 2
@@ -88,7 +90,9 @@ def test_version_1_safety_items_stay_out_of_every_score_after_rescoring(
     practice = couple.practice
     with scope(practice=practice):
         comparisons.rescore(practice=practice, force=True)
-        old = Comparison.objects.get(pk=old_assignment_comparison.pk)
+        old = Comparison.objects.select_related("assignment__instrument_version").get(
+            pk=old_assignment_comparison.pk
+        )
     result = old.as_result()
     assert result is not None
 

@@ -102,9 +102,10 @@ def test_a_renamed_partner_is_drawn_with_the_new_name(
     imbalanced: Comparison, assignment: NewAssignment, as_counsellor: Client
 ) -> None:
     page(as_counsellor, assignment)
-    partner = assignment.assignment.couple.partner_a
-    partner.display_name = "Robin Renamed"
-    partner.save(update_fields=["display_name"])
+    with scope(practice=assignment.assignment.practice):
+        partner = assignment.assignment.couple.partner_a
+        partner.display_name = "Robin Renamed"
+        partner.save(update_fields=["display_name"])
 
     charts = page(as_counsellor, assignment).split('id="charts-title"')[1]
 

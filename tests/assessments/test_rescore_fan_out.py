@@ -65,7 +65,7 @@ def test_a_batch_delivered_twice_is_counted_once_and_kept_as_history_once(
         run = rescoring.rescore_start(practice=practice, batch_size=2)
     assert len(callbacks) == 2  # one job per batch, sent once the listing commits
 
-    with scopes_disabled():
+    with scope(practice=practice), scopes_disabled():
         batches = list(RescoreBatch.objects.filter(run=run).order_by("pk"))
     for batch in [*batches, *batches, batches[0]]:  # every batch redelivered
         rescore_batch.apply(args=(practice.pk, batch.pk)).get()
@@ -130,7 +130,7 @@ def test_the_operators_practice_list_shows_the_latest_rescoring_progress(
     three_done(couple, counsellor_membership)
     with scope(practice=practice), django_capture_on_commit_callbacks():
         run = rescoring.rescore_start(practice=practice, force=True, batch_size=2)
-    with scopes_disabled():
+    with scope(practice=practice), scopes_disabled():
         first = RescoreBatch.objects.filter(run=run).order_by("pk").first()
     assert first is not None
     rescore_batch.apply(args=(practice.pk, first.pk)).get()

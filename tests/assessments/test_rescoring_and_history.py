@@ -22,7 +22,11 @@ def computed(new: NewAssignment) -> Comparison:
     with scope(practice=practice):
         comparison = Comparison.objects.filter(assignment=new.assignment).latest("created_at")
         comparisons.comparison_start_attempt(comparison_id=comparison.pk)
-        return comparisons.comparison_finish(comparison_id=comparison.pk)
+        comparisons.comparison_finish(comparison_id=comparison.pk)
+        # With what the tests read from it (outside the scope the database loads no relation).
+        return Comparison.objects.select_related(
+            "practice", "assignment__couple", "response_a", "response_b"
+        ).get(pk=comparison.pk)
 
 
 @pytest.fixture

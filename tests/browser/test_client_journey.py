@@ -48,7 +48,8 @@ def links(couple: Couple, library: None, counsellor_membership: Membership) -> d
 
 def responses(couple: Couple) -> dict[str, Response]:
     with scope(practice=couple.practice):
-        return {r.partner: r for r in Response.objects.all()}
+        rows = Response.objects.select_related("assignment__instrument_version")
+        return {r.partner: r for r in rows}
 
 
 def question(page: Page, index: int) -> Any:

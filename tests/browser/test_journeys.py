@@ -138,8 +138,13 @@ def demo(library: None) -> Demo:
             practice=practice,
             counsellor=User.objects.get(email="counsellor@demo.example"),
             admin=User.objects.get(email="admin@demo.example"),
-            reassessed=Couple.objects.get(partner_a__display_name="Morgan Ellis"),
-            to_assign=Couple.objects.get(partner_a__display_name="Tomás Alvarez"),
+            # With the partners the walk names (outside the scope the database loads none).
+            reassessed=Couple.objects.select_related("partner_a", "partner_b").get(
+                partner_a__display_name="Morgan Ellis"
+            ),
+            to_assign=Couple.objects.select_related("partner_a", "partner_b").get(
+                partner_a__display_name="Tomás Alvarez"
+            ),
         )
 
 

@@ -69,9 +69,9 @@ def submit(new: NewAssignment, side: str) -> Response:
 def responses(new: NewAssignment, side: str) -> list[Response]:
     with scope(practice=new.assignment.practice):
         return list(
-            Response.objects.filter(assignment=new.assignment, partner=side).order_by(
-                "answers_version"
-            )
+            Response.objects.filter(assignment=new.assignment, partner=side)
+            .select_related("reopened_by")
+            .order_by("answers_version")
         )
 
 

@@ -521,7 +521,7 @@ def test_a_counsellor_of_another_practice_is_not_a_valid_choice(
     assert response.status_code == 400
     assert b"not one of the available choices" in response.content
     assert b"Otto Outsider" not in response.content
-    with scopes_disabled():
+    with scope(practice=practice), scopes_disabled():
         assert not Couple.objects.exists()
 
 

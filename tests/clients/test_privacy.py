@@ -102,7 +102,7 @@ def world(
 ) -> dict[str, Any]:
     """Both partners answered and were compared; an agenda holds a suggested topic and the
     counsellor's note; A's answers were reopened (two answers versions), and so were B's."""
-    with scopes_disabled():
+    with scope(practice=couple.practice), scopes_disabled():
         Client.objects.filter(pk=couple.partner_a_id).update(
             display_name=A_NAME, email=A_EMAIL, pronouns=A_PRONOUNS
         )
@@ -380,7 +380,7 @@ def test_an_unassigned_counsellor_an_outsider_and_a_stranger_get_404_and_change_
         },
     )
     assert as_outsider.get(foreign).status_code == 404
-    with scopes_disabled():
+    with scope(practice=couple.practice), scopes_disabled():
         assert Client.objects.get(pk=world["a"].pk).display_name == A_NAME
         assert Response.objects.filter(assignment__couple=couple).count() == 4
         assert not AuditEvent.objects.filter(object_type="client").exists()
@@ -404,7 +404,7 @@ def test_erasing_without_typing_erase_answers_400_with_an_inline_error_and_chang
         assert response.status_code == 400
         assert "field__error" in response.content.decode()
         assert "ERASE" in response.content.decode()
-    with scopes_disabled():
+    with scope(practice=world["couple"].practice), scopes_disabled():
         assert Client.objects.get(pk=world["a"].pk).display_name == A_NAME
         assert Response.objects.filter(assignment__couple=world["couple"]).count() == 4
 
@@ -424,18 +424,20 @@ def _text_values(row: models.Model) -> list[str]:
 
 
 def every_stored_text() -> str:
-    """Every text and JSON column of every row in the database, sessions decoded."""
+    """Every text and JSON column of every row in the database, sessions decoded. On PostgreSQL
+    the database shows one practice's rows at a time: every practice, and no practice, is read."""
     texts: list[str] = []
-    with scopes_disabled():
-        for model in apps.get_models(include_auto_created=True):
-            if model is Session:
-                texts.extend(
-                    json.dumps(session.get_decoded(), ensure_ascii=False)
-                    for session in Session.objects.all()
-                )
-                continue
-            for row in model._base_manager.all():
-                texts.extend(_text_values(row))
+    for practice_id in [None, *Practice.objects.values_list("pk", flat=True)]:
+        with scope(practice=practice_id), scopes_disabled():
+            for model in apps.get_models(include_auto_created=True):
+                if model is Session:
+                    texts.extend(
+                        json.dumps(session.get_decoded(), ensure_ascii=False)
+                        for session in Session.objects.all()
+                    )
+                    continue
+                for row in model._base_manager.all():
+                    texts.extend(_text_values(row))
     return "\n".join(texts)
 
 
@@ -456,7 +458,7 @@ def test_erasure_leaves_no_personal_data_of_the_client_anywhere(
     stored = every_stored_text()
     for canary in (A_NAME, A_EMAIL, A_PRONOUNS, world["rationale"]):
         assert not canary or canary not in stored
-    with scopes_disabled():
+    with scope(practice=couple.practice), scopes_disabled():
         client = Client.objects.get(pk=world["a"].pk)
         assert (client.display_name, client.email, client.pronouns) == ("Erased client", "", "")
         assert not Response.objects.filter(assignment__couple=couple, partner="a").exists()
@@ -484,7 +486,7 @@ def test_erasure_keeps_the_partners_own_answers_and_details_intact(
     with scope(practice=world["a"].practice):
         privacy_erasure.client_erase(client=world["a"], by=world["couple"].counsellors.first())
 
-    with scopes_disabled():
+    with scope(practice=world["couple"].practice), scopes_disabled():
         after = {
             row.pk: (row.answers, row.submitted_at, row.answers_version)
             for row in Response.objects.filter(assignment__couple=world["couple"], partner="b")
@@ -537,6 +539,6 @@ def test_a_client_in_two_couples_is_reached_and_erased_through_either_couple(
             second.practice, counsellor_membership, second.public_id, "b", reads_answers=False
         ) == (second, world["a"])
         privacy_erasure.client_erase(client=world["a"], by=counsellor_membership)
-    with scopes_disabled():
+    with scope(practice=world["couple"].practice), scopes_disabled():
         assert not Response.objects.filter(assignment__couple=world["couple"], partner="a").exists()
         assert Couple.objects.get(pk=second.pk).partner_b.display_name == "Erased client"

@@ -89,7 +89,11 @@ def test_the_database_refuses_to_update_or_delete_audit_rows(
         # Only PostgreSQL can refuse deletes while still letting offboarding through.
         statements.append("DELETE FROM practice_auditevent WHERE id = %s")
     for statement in statements:
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with (
+            scope(practice=practice),
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+        ):
             connection.cursor().execute(statement, [event.pk])
 
 

@@ -230,18 +230,26 @@ def census(tenant: Tenant) -> dict[str, tuple[int, int]]:
     """Per model (every model Django knows, M2M tables included): (rows of the tenant, all
     rows)."""
     counts: dict[str, tuple[int, int]] = {}
-    with scopes_disabled():
-        for model in apps.get_models(include_auto_created=True):
-            label = model._meta.label
-            rows = model._base_manager.all()
-            if model is Session:
-                decoded = [session.get_decoded() for session in Session.objects.all()]
-                owned = sum(_session_belongs(data, tenant) for data in decoded)
-                counts[label] = (owned, len(decoded))
-                continue
+    # On PostgreSQL the database shows one practice's rows at a time: the tenant's own rows are
+    # counted inside its scope (by id, so rows left behind by a deleted practice still count), and
+    # all rows as the union of what each practice, and no practice, can see.
+    practice_ids = {None, tenant.practice.pk, *Practice.objects.values_list("pk", flat=True)}
+    for model in apps.get_models(include_auto_created=True):
+        label = model._meta.label
+        if model is Session:
+            decoded = [session.get_decoded() for session in Session.objects.all()]
+            owned = sum(_session_belongs(data, tenant) for data in decoded)
+            counts[label] = (owned, len(decoded))
+            continue
+        with scope(practice=tenant.practice.pk), scopes_disabled():
             condition = _belongs(model, tenant)
+            rows = model._base_manager.all()
             owned = rows.filter(condition).distinct().count() if condition is not None else 0
-            counts[label] = (owned, rows.count())
+        every: set[Any] = set()
+        for practice_id in practice_ids:
+            with scope(practice=practice_id), scopes_disabled():
+                every.update(model._base_manager.values_list("pk", flat=True))
+        counts[label] = (owned, len(every))
     return counts
 
 
@@ -329,8 +337,9 @@ def test_offboarding_removes_the_audit_trail_and_the_database_still_guards_the_r
 
     practice_offboard(practice=first.practice)
 
-    with scopes_disabled():
+    with scope(practice=first.practice.pk), scopes_disabled():
         assert not AuditEvent.objects.filter(practice=first.practice.pk).exists()
+    with scope(practice=second.practice), scopes_disabled():
         if connection.vendor == "postgresql":
             # Only PostgreSQL refuses deletes at the database level (see migration 0003).
             with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
 from practice.models import Membership, Practice, User
 
@@ -66,6 +66,31 @@ def test_operator_lists_practices_and_memberships_in_the_admin(
     assert admin_membership.user.full_name.encode() in listing.content
 
 
+def test_the_operators_membership_list_shows_one_practice_at_a_time(
+    admin_membership: Membership, outsider_membership: Membership
+) -> None:
+    # The database shows one practice's memberships at a time: the list names the practice it
+    # shows (the first by name unless one is chosen), and a membership opens in its own practice.
+    operator = User.objects.create_superuser(
+        "operator@fulcrum.example", "operator-password", full_name="Op"
+    )
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
+    web = Client()
+    assert admin_sign_in(web, operator, device) == 302
+    hillside, riverside = outsider_membership, admin_membership  # first and second by name
+
+    first = web.get("/admin/practice/membership/")
+    assert hillside.user.full_name.encode() in first.content
+    assert riverside.user.full_name.encode() not in first.content
+    chosen = web.get(f"/admin/practice/membership/?practice__id__exact={riverside.practice_id}")
+    assert riverside.user.full_name.encode() in chosen.content
+    assert hillside.user.full_name.encode() not in chosen.content
+    change = web.get(f"/admin/practice/membership/{riverside.pk}/change/")
+    assert f"<title>{riverside} | Change membership".encode() in change.content
+    page = web.get(f"/admin/practice/practice/{riverside.practice_id}/change/")
+    assert riverside.user.full_name.encode() in page.content
+
+
 def test_the_operators_rescore_action_queues_one_job_per_practice_after_commit(
     practice: Practice, other_practice: Practice, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -99,8 +124,8 @@ def test_create_practice_command_makes_the_practice_and_emails_its_admin(
         )
 
     practice = Practice.objects.get(slug="lakeside")
-    with scopes_disabled():
-        membership = Membership.objects.get(practice=practice)
+    with scope(practice=practice):
+        membership = Membership.objects.select_related("user").get(practice=practice)
     assert membership.user.email == "lee@lakeside.org"
     assert membership.is_admin
     assert membership.is_counsellor
@@ -117,6 +142,6 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys: pytest.CaptureFix
     assert "admin@demo.example" in out
     assert "counsellor@demo.example" in out
     assert Practice.objects.filter(slug="demo").count() == 1
-    with scopes_disabled():
+    with scope(practice=Practice.objects.get(slug="demo")):
         assert Membership.objects.filter(practice__slug="demo").count() == 3
     assert User.objects.get(email="admin@demo.example").check_password("pw-for-demo")

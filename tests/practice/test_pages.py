@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_scopes import scope
 
 from practice.models import Membership, Practice
 
@@ -64,9 +65,8 @@ def test_anonymous_visitor_is_sent_to_login(
 def test_deactivated_member_gets_404(
     as_counsellor: Client, counsellor_membership: Membership, practice: Practice
 ) -> None:
-    Membership.objects.with_scopes_disabled().filter(pk=counsellor_membership.pk).update(
-        is_active=False
-    )
+    with scope(practice=practice):
+        Membership.objects.filter(pk=counsellor_membership.pk).update(is_active=False)
 
     assert as_counsellor.get(page_url("practice-home", practice)).status_code == 404
 
@@ -81,7 +81,8 @@ def test_admin_member_pages_of_another_practice_answer_404(
 
     assert as_admin.get(url).status_code == 404
     assert as_admin.post(url, {"is_admin": "on"}).status_code == 404
-    outsider_membership.refresh_from_db()
+    with scope(practice=outsider_membership.practice):
+        outsider_membership.refresh_from_db()
     assert outsider_membership.is_admin is True
 
 

@@ -34,7 +34,7 @@ def pdf_pages(pdf: bytes) -> list[str]:
 
 
 def name_partners(couple: Couple, a: str, b: str) -> None:
-    with scopes_disabled():
+    with scope(practice=couple.practice), scopes_disabled():
         Client.objects.filter(pk=couple.partner_a_id).update(display_name=a)
         Client.objects.filter(pk=couple.partner_b_id).update(display_name=b)
         couple.partner_a.refresh_from_db()

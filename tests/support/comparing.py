@@ -49,4 +49,14 @@ def compared(
     with scope(practice=new.assignment.practice):
         comparison = Comparison.objects.filter(assignment=new.assignment).latest("created_at")
         comparisons.comparison_start_attempt(comparison_id=comparison.pk)
-        return comparisons.comparison_finish(comparison_id=comparison.pk)
+        comparisons.comparison_finish(comparison_id=comparison.pk)
+        # Loaded with what tests read from it: outside the practice's scope the database would
+        # not load a related row later.
+        return Comparison.objects.select_related(
+            "practice",
+            "assignment__instrument_version",
+            "assignment__couple__partner_a",
+            "assignment__couple__partner_b",
+            "response_a",
+            "response_b",
+        ).get(pk=comparison.pk)
