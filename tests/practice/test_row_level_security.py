@@ -24,6 +24,8 @@ from assessments.models import (
     RescoreBatch,
     RescoreRun,
     SessionAgenda,
+    SharedSummary,
+    SummaryLink,
 )
 from clients import services as client_services
 from clients.models import Couple, Invitation
@@ -104,6 +106,17 @@ def build(practice: Practice) -> dict[str, Any]:
             practice=practice, comparison=comparison, kind="charts", fingerprint="f"
         )
         AuditEvent.objects.create(practice=practice, action=AuditEvent.Action.VIEW)
+        summary = SharedSummary.objects.create(
+            practice=practice, assignment=new.assignment, comparison=comparison
+        )
+        SummaryLink.objects.create(
+            practice=practice,
+            summary=summary,
+            partner="a",
+            client=couple.partner_a,
+            token_hash=f"{practice.pk:064d}",
+            expires_at=comparison.created_at,
+        )
     return {"member": member, "couple": couple, "assignment": new.assignment}
 
 
