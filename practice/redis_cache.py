@@ -21,11 +21,13 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        # Django's own attributes, which django-stubs does not declare.
+        django: Any = self
+        index = django._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            pool = self._get_connection_pool(write)
-            client = self._clients[index] = self._client(connection_pool=pool)
+            pool = django._get_connection_pool(write)
+            client = self._clients[index] = django._client(connection_pool=pool)
         return client
 
 

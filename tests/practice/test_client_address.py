@@ -3,6 +3,8 @@ sign-in lockout, the link-guessing throttle and the audit trail."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, RequestFactory, override_settings
@@ -20,7 +22,7 @@ FORGED = "192.0.2.66"
 
 
 def address(remote: str, forwarded: str | None = None) -> str | None:
-    headers = {"REMOTE_ADDR": remote}
+    headers: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         headers["HTTP_X_FORWARDED_FOR"] = forwarded
     return client_address(RequestFactory().get("/", **headers))
@@ -66,7 +68,7 @@ def test_a_malformed_setting_is_a_configuration_error() -> None:
 
 
 def sign_in(user: User, remote: str, forwarded: str | None = None, password: str = PASSWORD) -> int:
-    headers = {"REMOTE_ADDR": remote}
+    headers: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         headers["HTTP_X_FORWARDED_FOR"] = forwarded
     response = Client().post(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -212,8 +213,9 @@ def test_the_redis_cache_keeps_one_client_per_connection_pool() -> None:
 
     # Building a client does not connect, so no server is needed to see which one is returned.
     cache = RedisCache("redis://127.0.0.1:6379/0", {})
-    first = cache._cache.get_client("a", write=True)
+    client: Any = cache._cache
+    first = client.get_client("a", write=True)
 
-    assert cache._cache.get_client("b", write=True) is first
-    assert cache._cache.get_client("c") is first  # one server: reads share the writers' pool
-    assert first.connection_pool is cache._cache._get_connection_pool(True)
+    assert client.get_client("b", write=True) is first
+    assert client.get_client("c") is first  # one server: reads share the writers' pool
+    assert first.connection_pool is client._get_connection_pool(True)
