@@ -442,20 +442,26 @@ def _email_link(summary: SharedSummary, partner: str) -> None:
     a mail server that is slow or down never fails the counsellor's request."""
     from assessments.summary.tasks import send_summary_link
 
-    enqueue_on_commit(send_summary_link, summary.practice, summary.pk, partner)
+    assert summary.released_at is not None
+    released = summary.released_at.isoformat()
+    enqueue_on_commit(send_summary_link, summary.practice, summary.pk, partner, released)
 
 
-def summary_link_email_send(*, summary_id: int, partner: str) -> None:
+def summary_link_email_send(*, summary_id: int, partner: str, released: str) -> None:
     """Mints the partner's link and emails it (the job behind `_email_link`): the token never
-    travels through the broker, and a summary withdrawn or flagged meanwhile sends nothing."""
+    travels through the broker. A job that comes late sends nothing and touches no link: the
+    summary withdrawn, flagged or released again since (`released` names the release it was
+    sent for), or the partner's email address gone."""
     summary = SharedSummary.objects.select_related("assignment__couple").get(pk=summary_id)
-    if not summary.is_released or has_open_flag(summary.assignment):
+    current = summary.released_at.isoformat() if summary.released_at else ""
+    if not summary.is_released or current != released or has_open_flag(summary.assignment):
+        return
+    if not summary.assignment.couple.partner(partner).email:
         return
     with transaction.atomic():
         _revoke_partner_links(summary, partner)
         link, token = _mint_link(summary, partner)
-    if link.client.email:
-        _send(link, token)
+    _send(link, token)
 
 
 def _clean_reason(reason: str) -> str:

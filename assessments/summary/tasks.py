@@ -9,5 +9,5 @@ from practice.tenancy import PracticeTask
 
 
 @app.task(base=PracticeTask, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_summary_link(practice: Practice, summary_id: int, partner: str) -> None:
-    services.summary_link_email_send(summary_id=summary_id, partner=partner)
+def send_summary_link(practice: Practice, summary_id: int, partner: str, released: str) -> None:
+    services.summary_link_email_send(summary_id=summary_id, partner=partner, released=released)

@@ -356,7 +356,7 @@ def test_withdrawal_and_rerelease_end_every_earlier_link(
         assert AuditEvent.objects.filter(detail__startswith=summaries.WITHDRAWN).count() == 1
 
 
-def test_the_link_email_leaves_from_a_job_and_a_summary_withdrawn_before_it_runs_sends_none(
+def test_the_link_email_leaves_from_a_job_and_a_late_job_sends_nothing(
     as_counsellor: Client,
     compared_mixed: tuple[NewAssignment, Comparison],
     counsellor_membership: Membership,
@@ -368,14 +368,31 @@ def test_the_link_email_leaves_from_a_job_and_a_summary_withdrawn_before_it_runs
     release(as_counsellor, new)
     with scope(practice=practice):
         summary = SharedSummary.objects.get(assignment=new.assignment)
+        assert summary.released_at is not None
+        first_release = summary.released_at.isoformat()
         summaries.summary_withdraw(summary=summary, by=counsellor_membership)
     mail.outbox.clear()
 
-    send_summary_link.apply(args=(practice.pk, summary.pk, "a"))
+    # Delivered after the withdrawal: nothing is sent and no link comes back to life.
+    send_summary_link.apply(args=(practice.pk, summary.pk, "a", first_release))
 
     assert mail.outbox == []
     with scope(practice=practice):
-        assert not SummaryLink.objects.filter(summary=summary, revoked_at__isnull=True).exists()
+        active = SummaryLink.objects.filter(summary=summary, revoked_at__isnull=True)
+        assert not active.exists()
+
+    # Delivered after a new release: the new release's links are left as they are.
+    release(as_counsellor, new)
+    with scope(practice=practice):
+        links = set(active.values_list("pk", flat=True))
+    assert len(links) == 2
+    mail.outbox.clear()
+
+    send_summary_link.apply(args=(practice.pk, summary.pk, "a", first_release))
+
+    assert mail.outbox == []
+    with scope(practice=practice):
+        assert set(active.values_list("pk", flat=True)) == links
 
 
 def test_released_summary_cannot_be_reworded_until_withdrawn(
