@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db import connection
 from django.db.models import (
     Case,
     OuterRef,
@@ -16,12 +15,12 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from clients.models import Client, Couple, Invitation
 from clients.tokens import token_hash
 from practice.models import Membership, Practice
-from practice.selectors import one_or_404
+from practice.selectors import one_or_404, practice_of_token
 
 
 def couples_visible_to(*, practice: Practice, member: Membership) -> QuerySet[Couple]:
@@ -75,18 +74,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     read invitations across practices, which returns the practice id alone), then the invitation
     is read inside that practice's scope; the caller keeps the scope for everything after."""
     hashed = token_hash(token)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT fulcrum_invitation_practice(%s)", [hashed])
-            practice_id = cursor.fetchone()[0]
-    else:
-        with scopes_disabled():
-            practice_id = (
-                Invitation.objects.filter(token_hash=hashed)
-                .values_list("practice_id", flat=True)
-                .first()
-            )
-    practice = Practice.objects.filter(pk=practice_id).first() if practice_id else None
+    practice = practice_of_token("fulcrum_invitation_practice", Invitation, hashed)
     if practice is None:
         return None
     with scope(practice=practice):

@@ -54,3 +54,19 @@ def membership_practice_id(membership_id: int) -> int | None:
             .values_list("practice_id", flat=True)
             .first()
         )
+
+
+def practice_of_token(lookup: str, model: type[Model], hashed: str) -> Practice | None:
+    """The practice a link's token belongs to, found before any scope is active (the token does
+    not say): on PostgreSQL through `lookup`, the one owner's function allowed to read that table
+    across practices, which returns the practice id alone; elsewhere with the scope checks off."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # `lookup` is one of the migrations' function names, never input.
+            cursor.execute(f"SELECT {lookup}(%s)", [hashed])
+            practice_id = cursor.fetchone()[0]
+    else:
+        with scopes_disabled():
+            found = model._default_manager.filter(token_hash=hashed)
+            practice_id = found.values_list("practice_id", flat=True).first()
+    return Practice.objects.filter(pk=practice_id).first() if practice_id else None

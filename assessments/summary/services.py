@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -40,7 +40,8 @@ from assessments.models import (
 from assessments.summary import content
 from clients.tokens import new_token, token_hash
 from practice import audit
-from practice.models import AuditEvent, Membership, Practice
+from practice.models import AuditEvent, Membership
+from practice.selectors import practice_of_token
 from practice.tenancy import enqueue_on_commit
 
 MAX_SECTION_TEXT = 2_000
@@ -536,18 +537,7 @@ def link_by_token(*, token: str) -> SummaryLink | None:
     read links across practices, which returns the practice id alone), then the link is read
     inside that practice's scope."""
     hashed = token_hash(token)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT fulcrum_summary_link_practice(%s)", [hashed])
-            practice_id = cursor.fetchone()[0]
-    else:
-        with scopes_disabled():
-            practice_id = (
-                SummaryLink.objects.filter(token_hash=hashed)
-                .values_list("practice_id", flat=True)
-                .first()
-            )
-    practice = Practice.objects.filter(pk=practice_id).first() if practice_id else None
+    practice = practice_of_token("fulcrum_summary_link_practice", SummaryLink, hashed)
     if practice is None:
         return None
     with scope(practice=practice):
