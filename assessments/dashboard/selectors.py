@@ -22,18 +22,20 @@ from typing import Any
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
-    Exists,
     F,
     FilteredRelation,
+    IntegerField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments import safety_status as safety
@@ -280,11 +282,14 @@ def _assignment_counts(practice: Practice, today: datetime.date) -> dict[str, in
     return counts
 
 
-def _area_titles(practice: Practice) -> dict[int, dict[str, str]]:
-    """Area titles of every instrument version the practice has assigned: a library-sized set,
-    read in one query whatever the data, and only the areas' part of each definition."""
-    used = Assignment.objects.filter(practice=practice, instrument_version_id=OuterRef("pk"))
-    rows = InstrumentVersion.objects.filter(Exists(used)).values_list("pk", "definition__areas")
+def _area_titles(version_ids: set[int]) -> dict[int, dict[str, str]]:
+    """Area titles of the given instrument versions (a library-sized set), read in one query and
+    only the areas' part of each definition."""
+    if not version_ids:
+        return {}
+    rows = InstrumentVersion.objects.filter(pk__in=version_ids).values_list(
+        "pk", "definition__areas"
+    )
     return {
         pk: {
             area["slug"]: area["title"]
@@ -317,10 +322,11 @@ def latest_comparisons(practice: Practice) -> LatestComparisons:
         )
         .order_by()
     )
-    titles = _area_titles(practice)
+    # One row per (area, instrument version) in use: a few dozen at most, never one per couple.
+    groups = list(groups)
+    titles = _area_titles({group["assignment__instrument_version_id"] for group in groups})
     counts: dict[str, int] = {}
     index_sum = indexed = 0
-    # One row per (area, instrument version) in use: a few dozen at most, never one per couple.
     for group in groups:
         index_sum += group["index_sum"] or 0
         indexed += group["indexed"]
@@ -375,19 +381,29 @@ def index_trend(practice: Practice, *, now: datetime.datetime) -> tuple[MonthPoi
     (in the practice's time zone), from the first month with any; empty months stay gaps."""
     tz = zoneinfo.ZoneInfo(practice.timezone)
     this_month = _practice_today(practice, now).replace(day=1)
-    first = _months_back(this_month, TREND_MONTHS - 1)
-    since = datetime.datetime(first.year, first.month, 1, tzinfo=tz)
+    months = [_months_back(this_month, back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    starts = [datetime.datetime(m.year, m.month, 1, tzinfo=tz) for m in months]
+    # Each comparison's month by comparing with the twelve month starts, newest first: a few
+    # comparisons per row instead of a time zone conversion, and a handful of groups the
+    # database hashes instead of sorting every comparison of the year by month.
+    month_number = Case(
+        *(
+            When(finished_at__gte=start, then=Value(number))
+            for number, start in reversed(list(enumerate(starts)))
+        ),
+        output_field=IntegerField(),
+    )
     rows = (
         Comparison.objects.filter(
-            practice=practice, status=_DONE, finished_at__gte=since, overall_index__isnull=False
+            practice=practice, status=_DONE, finished_at__gte=starts[0], overall_index__isnull=False
         )
-        .annotate(month=TruncMonth("finished_at", tzinfo=tz))
-        .values("month")
-        .annotate(mean=Avg("overall_index"), n=Count("pk"))
-        .order_by("month")
+        .annotate(month_number=month_number)
+        .values("month_number")
+        .annotate(mean=Avg("overall_index"), n=Count("*"))
+        .order_by()
     )
     by_month: Mapping[datetime.date, tuple[float, int]] = {
-        _as_date(row["month"]): (float(row["mean"]), row["n"]) for row in rows
+        months[row["month_number"]]: (float(row["mean"]), row["n"]) for row in rows
     }
     if not by_month:
         return ()
@@ -398,10 +414,6 @@ def index_trend(practice: Practice, *, now: datetime.datetime) -> tuple[MonthPoi
         points.append(MonthPoint(month, mean, n))
         month = _months_back(month, -1)
     return tuple(points)
-
-
-def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 def practice_dashboard(

@@ -348,6 +348,37 @@ def test_trend_keeps_the_last_twelve_months_and_leaves_empty_months_as_gaps(
     assert trend[-1].label == this_month_label(practice)
 
 
+def test_trend_months_are_the_practices_calendar_months(
+    built: Built, as_admin: Client, practice: Practice
+) -> None:
+    # Thirteen hours ahead of UTC in December: a minute after local midnight on the 1st is
+    # still the last day of the previous month in UTC.
+    practice.timezone = "Pacific/Auckland"
+    practice.save(update_fields=["timezone"])
+    tz = zoneinfo.ZoneInfo(practice.timezone)
+    month_start = timezone.localtime(timezone.now(), tz).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    with scope(practice=practice):
+        Comparison.objects.filter(pk=built.severe.pk).update(
+            finished_at=month_start + datetime.timedelta(minutes=1)
+        )
+        Comparison.objects.filter(pk=built.balanced.pk).update(
+            finished_at=month_start - datetime.timedelta(minutes=1)
+        )
+
+    trend = dashboard_of(as_admin, practice).trend
+
+    assert [(p.label, p.comparisons, p.mean_index) for p in trend] == [
+        (
+            (month_start - datetime.timedelta(days=1)).strftime("%b %Y"),
+            1,
+            built.balanced.overall_index,
+        ),
+        (month_start.strftime("%b %Y"), 1, built.severe.overall_index),
+    ]
+
+
 # What the page shows -----------------------------------------------------------------------------
 
 
