@@ -312,7 +312,7 @@ def latest_comparisons(practice: Practice) -> LatestComparisons:
 
     One GROUP BY query feeds both: the mean is summed back from the groups."""
     imbalanced = ~Q(overall_band__in=(Band.BALANCED.value, "")) & ~Q(top_area="")
-    groups = (
+    groups = list(
         _latest_done_comparisons(practice)
         .values("top_area", "assignment__instrument_version_id")
         .annotate(
@@ -323,7 +323,6 @@ def latest_comparisons(practice: Practice) -> LatestComparisons:
         .order_by()
     )
     # One row per (area, instrument version) in use: a few dozen at most, never one per couple.
-    groups = list(groups)
     titles = _area_titles({group["assignment__instrument_version_id"] for group in groups})
     counts: dict[str, int] = {}
     index_sum = indexed = 0
