@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from practice.tenancy import memberships_of
+from practice.tenancy import request_memberships
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -13,5 +13,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_practice": getattr(request, "practice", None),
         "current_membership": membership,
-        "my_memberships": memberships_of(request.user) if membership is not None else [],
+        "my_memberships": request_memberships(request) if membership is not None else [],
     }

@@ -57,23 +57,24 @@ def practice_ids() -> list[int]:
     return list(Practice.objects.order_by("pk").values_list("pk", flat=True))
 
 
-def active_membership(user: Any, slug: str) -> Membership:
-    """The user's active membership in the practice, or 404: a practice the user does not
-    belong to answers exactly like one that does not exist."""
-    if not user.is_authenticated:
-        raise Http404
-    practice = Practice.objects.filter(slug=slug).first()
-    if practice is None:
-        raise Http404
-    with practice_scope(practice):
-        membership = (
-            Membership.objects.select_related("practice", "user")
-            .filter(practice=practice, user=user, is_active=True)
-            .first()
-        )
-    if membership is None:
-        raise Http404
-    return membership
+def active_membership(request: HttpRequest, slug: str) -> Membership:
+    """The signed-in user's active membership in the practice, or 404: a practice the user does
+    not belong to answers exactly like one that does not exist."""
+    for membership in request_memberships(request):
+        if membership.practice.slug == slug:
+            membership.user = request.user  # type: ignore[assignment]
+            return membership
+    raise Http404
+
+
+def request_memberships(request: HttpRequest) -> list[Membership]:
+    """The signed-in user's active memberships, read once per request: the two-factor check,
+    the practice's resolution and the switcher all work from this one query."""
+    cached: list[Membership] | None = getattr(request, "_active_memberships", None)
+    if cached is None:
+        cached = memberships_of(request.user)
+        request._active_memberships = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def memberships_of(user: Any) -> list[Membership]:
@@ -128,7 +129,7 @@ class TenancyMiddleware:
         else:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            membership = active_membership(request.user, slug)
+            membership = active_membership(request, slug)
             request.membership = membership  # type: ignore[attr-defined]
             request.practice = membership.practice  # type: ignore[attr-defined]
         with practice_scope(request.practice):  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from django_scopes import scopes_disabled
 
 from practice.models import Membership, User, new_security_stamp
 from practice.rls import acting_user
+from practice.tenancy import request_memberships
 
 RECOVERY_CODE_COUNT = 10
 
@@ -179,6 +180,8 @@ class TwoFactorMiddleware:
             if has_two_factor(user):
                 if not user.is_verified():  # type: ignore[attr-defined]
                     return redirect(f"{reverse('two-factor-verify')}?next={path}")
-            elif path.startswith("/p/") and two_factor_required(user):
+            elif path.startswith("/p/") and any(
+                m.practice.require_two_factor for m in request_memberships(request)
+            ):
                 return redirect("two-factor-setup")
         return self.get_response(request)
