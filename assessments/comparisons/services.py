@@ -289,7 +289,7 @@ def comparison_compute(*, comparison_id: int) -> bool:
     )
     if stored and columns.get("safety_level"):
         # A flag raised now hides any summary already shared with the couple.
-        summaries.withdraw_flagged([comparison_id])
+        summaries.withdraw_flagged(comparison.practice_id, [comparison_id])
     return bool(stored)
 
 
@@ -486,7 +486,7 @@ def rescore_write(*, practice: Practice, batch: RescoredBatch) -> None:
     for comparison in batch.rows:
         comparison.finished_at = now
     _save_columns(batch.rows, _RESCORE_FIELDS)
-    summaries.withdraw_flagged([c.pk for c in batch.rows if c.safety_level])
+    summaries.withdraw_flagged(practice.pk, [c.pk for c in batch.rows if c.safety_level])
 
 
 def rescore(

@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from assessments import safety_status as safety
 from assessments.engine import scoring
@@ -504,27 +504,27 @@ def summary_withdraw(
     return summary
 
 
-def withdraw_flagged(comparison_ids: Iterable[int]) -> int:
-    """Withdraws every released summary of the couples of those of these comparisons that now
-    have an open safety flag: called wherever a flag can be raised (the comparison job,
-    re-scoring). Returns how many were withdrawn."""
+def withdraw_flagged(practice_id: int, comparison_ids: Iterable[int]) -> int:
+    """Withdraws every released summary of the couples of those of the practice's comparisons
+    that now have an open safety flag: called wherever a flag can be raised (the comparison job,
+    re-scoring), inside the practice's scope. Returns how many were withdrawn."""
     ids = list(comparison_ids)
     if not ids:
         return 0
-    with scopes_disabled():
-        flagged = (
-            Comparison.objects.filter(pk__in=ids)
-            .filter(safety.open_flag(safety.URGENT) | safety.open_flag(safety.CAUTION))
-            .values_list("assignment__couple_id", flat=True)
+    flagged = (
+        Comparison.objects.filter(practice_id=practice_id, pk__in=ids)
+        .filter(safety.open_flag(safety.URGENT) | safety.open_flag(safety.CAUTION))
+        .values_list("assignment__couple_id", flat=True)
+    )
+    summaries = list(
+        SharedSummary.objects.filter(
+            practice_id=practice_id,
+            assignment__couple_id__in=list(flagged),
+            status=SharedSummary.Status.RELEASED,
         )
-        summaries = list(
-            SharedSummary.objects.filter(
-                assignment__couple_id__in=list(flagged), status=SharedSummary.Status.RELEASED
-            ).select_related("practice")
-        )
+    )
     for summary in summaries:
-        with scope(practice=summary.practice):
-            summary_withdraw(summary=summary, reason=SAFETY_WITHDRAWAL)
+        summary_withdraw(summary=summary, reason=SAFETY_WITHDRAWAL)
     return len(summaries)
 
 

@@ -555,10 +555,11 @@ def test_rescoring_that_raises_a_flag_withdraws_through_the_same_service(
     new, comparison = compared_mixed
     release(as_counsellor, new)
     with scope(practice=comparison.practice):
-        assert summaries.withdraw_flagged([comparison.pk]) == 0
+        assert summaries.withdraw_flagged(comparison.practice_id, [comparison.pk]) == 0
         Comparison.objects.filter(pk=comparison.pk).update(safety_level="caution")
-        assert summaries.withdraw_flagged([comparison.pk]) == 1
-        assert summaries.withdraw_flagged([comparison.pk]) == 0  # already withdrawn
+        assert summaries.withdraw_flagged(comparison.practice_id, [comparison.pk]) == 1
+        # Already withdrawn: nothing more to do.
+        assert summaries.withdraw_flagged(comparison.practice_id, [comparison.pk]) == 0
         summary = SharedSummary.objects.get(assignment=new.assignment)
     assert summary.status == SharedSummary.Status.WITHDRAWN
 
