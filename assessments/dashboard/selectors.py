@@ -382,9 +382,9 @@ def index_trend(practice: Practice, *, now: datetime.datetime) -> tuple[MonthPoi
     this_month = _practice_today(practice, now).replace(day=1)
     months = [_months_back(this_month, back) for back in range(TREND_MONTHS - 1, -1, -1)]
     starts = [datetime.datetime(m.year, m.month, 1, tzinfo=tz) for m in months]
-    # Each comparison's month by comparing with the twelve month starts, newest first: a few
-    # comparisons per row instead of a time zone conversion, and a handful of groups the
-    # database hashes instead of sorting every comparison of the year by month.
+    # Each comparison's month found by testing its finish time against the twelve month starts,
+    # newest first: no time zone conversion per row, and twelve groups the database hashes
+    # instead of sorting the year's comparisons by month.
     month_number = Case(
         *(
             When(finished_at__gte=start, then=Value(number))
