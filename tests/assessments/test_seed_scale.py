@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django_scopes import scope
 
 from assessments.models import Assignment, Comparison, Response
+from assessments.scale_seed import FIRST_CHUNK, _chunks
 from clients.models import Couple, Invitation
 from practice.models import Membership, Practice
 
@@ -79,3 +80,17 @@ def test_safety_disclosures_are_the_exception_most_often_among_strained_couples(
     # A couple in safety review is the exception in a seeded caseload, not the rule.
     assert all(0 < share < 0.2 for share in flagged.values()), flagged
     assert flagged["strained"] == max(flagged.values())
+
+
+@pytest.mark.parametrize(("total", "size"), [(2_345, 1_000), (30, 1_000), (1_000, 1_000), (0, 10)])
+def test_seeding_starts_with_a_small_chunk_then_covers_every_couple_once(
+    total: int, size: int
+) -> None:
+    # The first transaction stays small so the new practice has planner statistics before the
+    # rollup triggers' bulk statements run.
+    chunks = list(_chunks(total, size))
+
+    assert [n for chunk in chunks for n in chunk] == list(range(total))
+    if chunks:
+        assert len(chunks[0]) == min(total, FIRST_CHUNK)
+        assert all(len(chunk) <= size for chunk in chunks[1:])
