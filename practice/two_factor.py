@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -23,11 +23,9 @@ from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_scopes import scopes_disabled
 
 from practice.models import Membership, User, new_security_stamp
-from practice.rls import acting_user
-from practice.tenancy import request_memberships
+from practice.tenancy import memberships_of, request_memberships
 
 RECOVERY_CODE_COUNT = 10
 
@@ -46,12 +44,14 @@ def security_stamp_rotate(user: User) -> None:
     User.objects.filter(pk=user.pk).update(security_stamp=user.security_stamp)
 
 
+def requires_two_factor(memberships: Iterable[Membership]) -> bool:
+    """True when any practice of these (active) memberships requires two-factor sign-in."""
+    return any(membership.practice.require_two_factor for membership in memberships)
+
+
 def two_factor_required(user: Any) -> bool:
     """True when any practice the user works in requires two-factor sign-in."""
-    with scopes_disabled(), acting_user(user.pk):
-        return Membership.objects.filter(
-            user=user, is_active=True, practice__require_two_factor=True
-        ).exists()
+    return requires_two_factor(memberships_of(user))
 
 
 def pending_totp_device(user: User) -> TOTPDevice:
@@ -180,8 +180,6 @@ class TwoFactorMiddleware:
             if has_two_factor(user):
                 if not user.is_verified():  # type: ignore[attr-defined]
                     return redirect(f"{reverse('two-factor-verify')}?next={path}")
-            elif path.startswith("/p/") and any(
-                m.practice.require_two_factor for m in request_memberships(request)
-            ):
+            elif path.startswith("/p/") and requires_two_factor(request_memberships(request)):
                 return redirect("two-factor-setup")
         return self.get_response(request)

@@ -21,7 +21,6 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import (
@@ -33,7 +32,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from practice.models import ApiToken, Membership, Practice, User
-from practice.rls import acting_user
+from practice.two_factor import two_factor_required
 
 KEYWORD = "Token"
 PREFIX_LENGTH = 8
@@ -68,16 +67,8 @@ def has_confirmed_device(user: User) -> bool:
         return False
 
 
-def two_factor_required(user: User) -> bool:
-    """Whether any practice the user is an active member of requires two-factor."""
-    # Across practices on purpose: the token is the user's, not one practice's.
-    with scopes_disabled(), acting_user(user.pk):
-        return Membership.objects.filter(
-            user=user, is_active=True, practice__require_two_factor=True
-        ).exists()
-
-
 def two_factor_missing(user: User) -> bool:
+    # Across practices on purpose: the token is the user's, not one practice's.
     return two_factor_required(user) and not has_confirmed_device(user)
 
 
